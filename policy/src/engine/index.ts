@@ -1,0 +1,27 @@
+export {
+  EXCHANGE_ONLINE_RANGES,
+  type EngineConfig,
+  type EngineConfigInput,
+  EngineConfigSchema,
+  type OrgAssignments,
+  OrgAssignmentsSchema,
+  resolveConfig,
+} from "./config";
+export { isWildcard, normalizeDomain } from "./domain";
+export { InputError, quote } from "./errors";
+export { type EvaluateOptions, evaluate } from "./evaluate";
+export { describe, type Finding, type Severity } from "./findings";
+export { buildIndex, type InventoryIndex } from "./inventory-index";
+export { type Ipv4Block, classifySenderAddress, contains, nonPublicBlock, overlaps, parseIpv4Block, type SenderAddress } from "./ipv4";
+export * from "./model";
+export type { Draft, Rule, RuleContext } from "./rule";
+export { rules } from "./rules";
+export {
+  type CertificateFacts,
+  coveringName,
+  exchangeDistinguishedName,
+  exchangeTlsCertificateName,
+  nameCovers,
+  parseCertificatePem,
+  presentedNames,
+} from "./x509";
