@@ -31,3 +31,13 @@ export function normalizeDomain(value: string, field: string): string {
 export function isWildcard(domain: string): boolean {
   return domain.startsWith("*.");
 }
+
+/**
+ * Exchange writes SenderDomains as address-space strings: "smtp:*;1" and "*" are the same sender
+ * domain, as are "SMTP:Contoso.com;1" and "contoso.com".
+ */
+export function normalizeSenderDomain(value: string): string {
+  const withoutType = value.replace(/^smtp:/i, "");
+  const withoutCost = withoutType.replace(/;\d+$/, "");
+  return withoutCost.trim().toLowerCase().replace(/\.$/, "");
+}

@@ -27,5 +27,13 @@ export interface Rule {
    * "inventory": needs several connectors, tenants or the org-wide table (a stack policy).
    */
   readonly scope: "connector" | "inventory";
+  /**
+   * For rules whose findings can be advisory while the rule is mandatory (an expiring versus an
+   * expired certificate): what the advisory findings check. The pack reports them under a
+   * companion policy "<id>-advisory", since a policy has one enforcement level.
+   */
+  readonly advisoryPart?: string;
+  /** The EngineConfig keys this rule reads; the pack offers exactly these as policy config. */
+  readonly configKeys?: readonly ("expiryWarningDays" | "knownSharedRanges" | "orgAssignments")[];
   check(context: RuleContext): Iterable<Draft>;
 }

@@ -25,6 +25,7 @@ export const certificateReuse: Rule = {
   defaultSeverity: "mandatory",
   source: "MC1226222",
   scope: "inventory",
+  configKeys: ["orgAssignments"],
   *check({ inventory, index, config }): Iterable<Draft> {
     // 1. The same certificate (thumbprint) used on more than one tenant's path.
     for (const [thumbprint, tenants] of index.tenantsByThumbprint) {
@@ -47,6 +48,7 @@ export const certificateReuse: Rule = {
       tenantsByName.set(name, owners);
     };
     for (const connector of inventory.inboundConnectors) {
+      if (connector.unknown.includes("tenant")) continue; // reported by security-values-known
       if (connector.tlsSenderCertificateName) claim(connector.tlsSenderCertificateName, connector.tenant, connector.ref);
     }
     for (const certificate of inventory.certificates) {
