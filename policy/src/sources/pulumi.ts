@@ -1,0 +1,195 @@
+import type { z } from "zod";
+import { InputError } from "../engine/errors";
+import {
+  type Certificate,
+  certificateFromPem,
+  type InboundConnector,
+  InboundConnectorSchema,
+  type Inventory,
+  type ResourceRef,
+  type SendConnector,
+  SendConnectorSchema,
+  type Tenant,
+  TenantSchema,
+} from "../engine/model";
+
+/**
+ * One normalizer for Pulumi resources, whichever way they arrive: the policy pack's resource
+ * props during preview/up (where unknown values throw on access) and `pulumi stack export`
+ * resources (plain JSON). Only mailflow-guard's own custom resources are read.
+ */
+
+export const INBOUND_CONNECTOR_TYPE = "pulumi-nodejs:dynamic/mailflow:InboundConnector";
+export const SEND_CONNECTOR_TYPE = "pulumi-nodejs:dynamic/mailflow:SendConnector";
+
+export interface PulumiResourceLike {
+  readonly type: string;
+  readonly name: string;
+  readonly urn?: string;
+  /** Inputs or outputs; may be the @pulumi/policy proxy that throws on unknown values. */
+  readonly props: Record<string, unknown>;
+}
+
+export interface PulumiInventory {
+  readonly inventory: Inventory;
+  /** Resources that could not be read, each with a message naming the resource and field. */
+  readonly problems: readonly string[];
+}
+
+const UNKNOWN = Symbol("unknown");
+
+/** @pulumi/policy throws UnknownValueError when a value is not known during preview. */
+function isUnknownValueError(error: unknown): boolean {
+  return error instanceof Error && (error.constructor.name === "UnknownValueError" || "unknownTypeSentinel" in error);
+}
+
+/** Deep-copies one prop, or UNKNOWN when it (or anything inside it) is not known yet. */
+function read(props: Record<string, unknown>, key: string): unknown {
+  try {
+    return plain(props[key]);
+  } catch (error) {
+    if (isUnknownValueError(error)) return UNKNOWN;
+    throw error;
+  }
+}
+
+function plain(value: unknown): unknown {
+  // Index access only: array methods on the policy SDK's proxy trip over its traps.
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) out.push(plain(value[i]));
+    return out;
+  }
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = plain((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  // The engine's own "unknown" marker in stack exports / mocks.
+  if (value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9") throw Object.assign(new Error("unknown"), { unknownTypeSentinel: value });
+  return value;
+}
+
+/** Reads the listed keys; returns the plain values and which of them were unknown. */
+function readAll(props: Record<string, unknown>, keys: readonly string[]): { values: Record<string, unknown>; unknown: string[] } {
+  const values: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const key of keys) {
+    const value = read(props, key);
+    if (value === UNKNOWN) unknown.push(key);
+    else if (value !== undefined && value !== null) values[key] = value;
+  }
+  return { values, unknown };
+}
+
+const INBOUND_KEYS = [
+  "name",
+  "tenant",
+  "acceptedDomains",
+  "connectorType",
+  "enabled",
+  "tlsSenderCertificateName",
+  "senderIPAddresses",
+  "senderDomains",
+  "requireTls",
+  "restrictDomainsToCertificate",
+  "restrictDomainsToIPAddresses",
+  "treatMessagesAsInternal",
+  "cloudServicesMailEnabled",
+  "addOnService",
+  "certificateThumbprint",
+] as const;
+
+const SEND_KEYS = [
+  "name",
+  "tenants",
+  "addressSpaces",
+  "smartHosts",
+  "dnsRoutingEnabled",
+  "requireTls",
+  "tlsAuthLevel",
+  "tlsDomain",
+  "tlsCertificateName",
+  "cloudServicesMailEnabled",
+  "sourceTransportServers",
+  "certificateThumbprint",
+  "certificatePem",
+] as const;
+
+function issues(error: z.ZodError, resource: string): string {
+  return error.issues.map((issue) => `${resource}: '${issue.path.join(".") || "(props)"}' ${issue.message}`).join("\n");
+}
+
+/** Builds the inventory from Pulumi resources; unknown fields are recorded, never guessed. */
+export function inventoryFromPulumiResources(resources: Iterable<PulumiResourceLike>, source?: string): PulumiInventory {
+  const tenants = new Map<string, Tenant>();
+  const inboundConnectors: InboundConnector[] = [];
+  const sendConnectors: SendConnector[] = [];
+  const certificates = new Map<string, Certificate>();
+  const problems: string[] = [];
+
+  for (const resource of resources) {
+    if (resource.type !== INBOUND_CONNECTOR_TYPE && resource.type !== SEND_CONNECTOR_TYPE) continue;
+    const ref: ResourceRef = {
+      kind: resource.type === INBOUND_CONNECTOR_TYPE ? "inboundConnector" : "sendConnector",
+      name: resource.name,
+      ...(resource.urn ? { urn: resource.urn } : {}),
+      ...(source ? { source } : {}),
+    };
+    const label = `${resource.type === INBOUND_CONNECTOR_TYPE ? "InboundConnector" : "SendConnector"} "${resource.name}"`;
+    if (resource.type === INBOUND_CONNECTOR_TYPE) {
+      const { values, unknown } = readAll(resource.props, INBOUND_KEYS);
+      const { acceptedDomains, ...connector } = values;
+      if (unknown.includes("tenant")) {
+        // Without the tenant nothing about the path can be checked; the unknown-value rule reports it.
+        connector.tenant = "unknown.invalid";
+      }
+      const parsed = InboundConnectorSchema.safeParse({ ...connector, name: connector.name ?? resource.name, ref, unknown });
+      if (!parsed.success) {
+        problems.push(issues(parsed.error, label));
+        continue;
+      }
+      inboundConnectors.push(parsed.data);
+      if (!unknown.includes("tenant") && !unknown.includes("acceptedDomains") && Array.isArray(acceptedDomains)) {
+        const tenant = TenantSchema.safeParse({ name: parsed.data.tenant, acceptedDomains, ...(source ? { source } : {}) });
+        if (!tenant.success) problems.push(issues(tenant.error, label));
+        else {
+          const known = tenants.get(tenant.data.name);
+          const merged = new Set([...(known?.acceptedDomains ?? []), ...tenant.data.acceptedDomains]);
+          tenants.set(tenant.data.name, { ...tenant.data, acceptedDomains: [...merged] });
+        }
+      }
+    } else {
+      const { values, unknown } = readAll(resource.props, SEND_KEYS);
+      const { certificatePem, ...connector } = values;
+      let thumbprint = connector.certificateThumbprint as string | undefined;
+      if (typeof certificatePem === "string") {
+        try {
+          const certificate = certificateFromPem(certificatePem, `${label}.certificatePem`, {
+            ref: { kind: "certificate", name: `${resource.name} certificate`, ...(resource.urn ? { urn: resource.urn } : {}) },
+          });
+          certificates.set(certificate.thumbprint, certificate);
+          thumbprint ??= certificate.thumbprint;
+        } catch (error) {
+          problems.push(error instanceof InputError ? error.message : String(error));
+        }
+      }
+      const parsed = SendConnectorSchema.safeParse({
+        ...connector,
+        ...(thumbprint ? { certificateThumbprint: thumbprint } : {}),
+        name: connector.name ?? resource.name,
+        ref,
+        unknown,
+      });
+      if (!parsed.success) {
+        problems.push(issues(parsed.error, label));
+        continue;
+      }
+      sendConnectors.push(parsed.data);
+    }
+  }
+  return {
+    inventory: { tenants: [...tenants.values()], inboundConnectors, sendConnectors, certificates: [...certificates.values()] },
+    problems,
+  };
+}
