@@ -1,0 +1,341 @@
+#!/usr/bin/env node
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  type EngineConfigInput,
+  evaluate,
+  type Finding,
+  type Inventory,
+  InputError,
+  type OrgAssignments,
+  OrgAssignmentsSchema,
+  resolveConfig,
+} from "../policy/src/engine";
+import { Collection, readPath } from "./collect";
+import { UsageError } from "./errors";
+import { type LiveReaderFactory, readLiveTenants, validateLiveOptions } from "./live";
+import {
+  type AuditReport,
+  countFindings,
+  findingTenant,
+  formatJson,
+  formatSarif,
+  formatText,
+  type Summary,
+  summaryLine,
+  TOOL_NAME,
+} from "./report";
+import { AUDIT_USAGE, INVENTORY_USAGE, MAIN_USAGE } from "./usage";
+
+/** Where the CLI writes and what it knows about its surroundings; tests pass their own. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly stderrIsTty: boolean;
+  /** Live tenant reader; default ExchangeOnlineClient. */
+  readonly liveReader?: LiveReaderFactory;
+}
+
+/** The policies that read the org-wide table from their config (see policy/src/pack). */
+export const ORG_ASSIGNMENT_POLICIES = ["certificate-not-shared-across-tenants", "sender-ip-not-shared"] as const;
+/** Rules whose findings are conflicts between tenants. */
+const CROSS_TENANT_RULES = new Set<string>([...ORG_ASSIGNMENT_POLICIES, "send-connector-per-tenant"]);
+const PROGRESS_EVERY = 500;
+
+export function version(): string {
+  for (const candidate of [join(__dirname, "..", "..", "package.json"), join(__dirname, "..", "package.json")]) {
+    if (existsSync(candidate)) {
+      try {
+        const pkg = JSON.parse(readFileSync(candidate, "utf8")) as { name?: string; version?: string };
+        if (pkg.name === "mailflow-guard" && pkg.version) return pkg.version;
+      } catch {
+        // fall through
+      }
+    }
+  }
+  return "0.0.0";
+}
+
+const COMMON_OPTIONS = {
+  live: { type: "string", multiple: true },
+  endpoint: { type: "string" },
+  "token-env": { type: "string" },
+  "client-id": { type: "string" },
+  "certificate-file": { type: "string" },
+  "private-key-file": { type: "string" },
+  config: { type: "string" },
+  now: { type: "string" },
+  output: { type: "string", short: "o" },
+  "add-on-connector": { type: "string", multiple: true },
+  progress: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const AUDIT_OPTIONS = {
+  ...COMMON_OPTIONS,
+  format: { type: "string", short: "f" },
+  "fail-on": { type: "string" },
+} as const;
+
+function parse<T extends typeof COMMON_OPTIONS | typeof AUDIT_OPTIONS>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${flag} "${value}" is not allowed. Allowed values are: ${allowed.join(", ")}`);
+}
+
+/** --config: an engine configuration, or the policy-pack config `inventory` writes (its orgAssignments are used). */
+function loadConfig(path: string | undefined, now: string | undefined, io: CliIo): EngineConfigInput {
+  let config: Record<string, unknown> = {};
+  if (path !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, path), "utf8");
+    } catch (error) {
+      throw new UsageError(`--config ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    try {
+      config = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`--config ${path}: is not valid JSON (${(error as Error).message})`);
+    }
+    if (config === null || typeof config !== "object" || Array.isArray(config))
+      throw new UsageError(`--config ${path}: must be a JSON object`);
+    const packEntry = ORG_ASSIGNMENT_POLICIES.map((id) => config[id]).find((entry) => entry && typeof entry === "object");
+    if (packEntry) config = { orgAssignments: (packEntry as { orgAssignments?: unknown }).orgAssignments };
+  }
+  if (now !== undefined) {
+    if (Number.isNaN(new Date(now).getTime()))
+      throw new UsageError(`--now "${now}" is not a date. Give an ISO 8601 date such as 2026-06-01`);
+    config = { ...config, now };
+  }
+  // Validate once here so that a bad config is a usage error naming the file.
+  resolveConfig(config as EngineConfigInput, path ?? "config");
+  return config as EngineConfigInput;
+}
+
+interface Gathered {
+  readonly collection: Collection;
+  readonly inventory: Inventory;
+  readonly skippedSendConnectors: number;
+}
+
+async function gather(values: ReturnType<typeof parse>["values"], positionals: string[], io: CliIo): Promise<Gathered> {
+  const live = {
+    tenants: (values.live as string[] | undefined) ?? [],
+    endpoint: (values.endpoint as string | undefined) ?? "https://outlook.office365.com",
+    ...(values["token-env"] !== undefined ? { tokenEnv: values["token-env"] as string } : {}),
+    ...(values["client-id"] !== undefined ? { clientId: values["client-id"] as string } : {}),
+    ...(values["certificate-file"] !== undefined ? { certificateFile: resolve(io.cwd, values["certificate-file"] as string) } : {}),
+    ...(values["private-key-file"] !== undefined ? { privateKeyFile: resolve(io.cwd, values["private-key-file"] as string) } : {}),
+  };
+  if (positionals.length === 0 && live.tenants.length === 0)
+    throw new UsageError("no inputs: give export folders, stack export files or --live <tenant>");
+  validateLiveOptions(live, io.env);
+  const showProgress = (values.progress as boolean | undefined) === true || io.stderrIsTty;
+  const addOn = new Set(((values["add-on-connector"] as string[] | undefined) ?? []).map((name) => name.toLowerCase()));
+  const collection = new Collection((count) => {
+    if (showProgress && count % PROGRESS_EVERY === 0) io.stderr(`mailflow-guard: read ${count} tenants...\n`);
+  }, addOn);
+  for (const path of positionals) readPath(resolve(io.cwd, path), io.cwd, collection);
+  await readLiveTenants(live, io.env, collection, io.liveReader);
+  const { inventory, notes } = collection.assemble();
+  for (const connector of notes.skippedSendConnectors) {
+    collection.notRead.push({
+      input: `${connector.ref.source ?? "?"}: send connector "${connector.name}"`,
+      reason: "routes to no tenant of this run and not to Exchange Online (skipped)",
+    });
+  }
+  return { collection, inventory, skippedSendConnectors: notes.skippedSendConnectors.length };
+}
+
+function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: number): Summary {
+  const { collection, inventory } = gathered;
+  return {
+    filesRead: collection.filesRead.length,
+    inputsNotRead: collection.notRead,
+    tenants: inventory.tenants.length,
+    inboundConnectors: inventory.inboundConnectors.length,
+    sendConnectors: inventory.sendConnectors.length,
+    certificates: inventory.certificates.length,
+    sendConnectorsSkipped: gathered.skippedSendConnectors,
+    findings: countFindings(findings),
+    problems: collection.problems.length,
+    exitCode,
+  };
+}
+
+function write(output: string | undefined, text: string, io: CliIo): void {
+  if (output === undefined) io.stdout(text);
+  else writeFileSync(resolve(io.cwd, output), text);
+}
+
+async function audit(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, AUDIT_OPTIONS);
+  if (values.help) {
+    io.stdout(`${AUDIT_USAGE}\n`);
+    return 0;
+  }
+  const format = oneOf("format", values.format, ["text", "json", "sarif"] as const, "text");
+  const failOn = oneOf("fail-on", values["fail-on"], ["mandatory", "advisory"] as const, "mandatory");
+  const config = loadConfig(values.config, values.now, io);
+  const gathered = await gather(values, positionals, io);
+  const findings = evaluate(gathered.inventory, config);
+  const failing = findings.some((f) => f.severity === "mandatory" || failOn === "advisory");
+  const exitCode = gathered.collection.problems.length > 0 ? 2 : failing ? 1 : 0;
+  const report: AuditReport = {
+    tool: TOOL_NAME,
+    version: version(),
+    summary: summarize(gathered, findings, exitCode),
+    findings,
+    problems: gathered.collection.problems,
+  };
+  const text =
+    format === "json"
+      ? formatJson(report)
+      : format === "sarif"
+        ? formatSarif(report, gathered.inventory)
+        : formatText(report, gathered.inventory);
+  write(values.output, text, io);
+  if (format !== "text" || values.output !== undefined) {
+    for (const problem of report.problems) io.stderr(`mailflow-guard: ${problem}\n`);
+    io.stderr(`${summaryLine(report.summary)}\n`);
+  }
+  return exitCode;
+}
+
+/** The org-wide assignment table: per tenant, what it owns on its mail-flow path. */
+export function buildOrgAssignments(inventory: Inventory): OrgAssignments {
+  type Entry = { thumbprints: Set<string>; names: Set<string>; ips: Set<string>; send: Set<string>; sources: Set<string> };
+  const table = new Map<string, Entry>();
+  const entry = (tenant: string): Entry => {
+    let e = table.get(tenant);
+    if (!e) {
+      e = { thumbprints: new Set(), names: new Set(), ips: new Set(), send: new Set(), sources: new Set() };
+      table.set(tenant, e);
+    }
+    return e;
+  };
+  for (const tenant of inventory.tenants) {
+    const e = entry(tenant.name);
+    if (tenant.source) e.sources.add(tenant.source);
+  }
+  for (const connector of inventory.inboundConnectors) {
+    const e = entry(connector.tenant);
+    if (connector.connectorType !== "OnPremises") continue;
+    if (connector.tlsSenderCertificateName) e.names.add(connector.tlsSenderCertificateName);
+    for (const ip of connector.senderIPAddresses) e.ips.add(ip);
+    if (connector.certificateThumbprint) e.thumbprints.add(connector.certificateThumbprint.toUpperCase());
+  }
+  for (const connector of inventory.sendConnectors) {
+    for (const tenant of connector.tenants) {
+      const e = entry(tenant);
+      e.send.add(connector.name);
+      if (connector.certificateThumbprint) e.thumbprints.add(connector.certificateThumbprint.toUpperCase());
+    }
+  }
+  for (const certificate of inventory.certificates)
+    if (certificate.tenant) entry(certificate.tenant).thumbprints.add(certificate.thumbprint);
+  const tenants: OrgAssignments["tenants"] = {};
+  for (const name of [...table.keys()].sort()) {
+    const e = table.get(name) as Entry;
+    tenants[name] = {
+      certificateThumbprints: [...e.thumbprints].sort(),
+      certificateNames: [...e.names].sort(),
+      senderIPAddresses: [...e.ips].sort(),
+      sendConnectors: [...e.send].sort(),
+      ...(e.sources.size > 0 ? { source: [...e.sources].sort().join(", ") } : {}),
+    };
+  }
+  return OrgAssignmentsSchema.parse({ version: 1, tenants });
+}
+
+async function inventoryCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, COMMON_OPTIONS);
+  if (values.help) {
+    io.stdout(`${INVENTORY_USAGE}\n`);
+    return 0;
+  }
+  const config = loadConfig(values.config, values.now, io);
+  const gathered = await gather(values, positionals, io);
+  const orgAssignments = buildOrgAssignments(gathered.inventory);
+  const packConfig = Object.fromEntries(ORG_ASSIGNMENT_POLICIES.map((id) => [id, { orgAssignments }]));
+  write(values.output, `${JSON.stringify(packConfig, null, 2)}\n`, io);
+  // The table itself is not fed back: conflicts are between the tenants read in this run.
+  const { orgAssignments: _ignored, ...engineConfig } = config;
+  const conflicts = evaluate(gathered.inventory, engineConfig).filter(
+    // A tenant without a send connector of its own is a gap, not a conflict between tenants.
+    (f) => CROSS_TENANT_RULES.has(f.ruleId) && (f.ruleId !== "send-connector-per-tenant" || f.resource.kind === "sendConnector"),
+  );
+  for (const problem of gathered.collection.problems) io.stderr(`mailflow-guard: ${problem}\n`);
+  for (const finding of conflicts) {
+    const tenant = findingTenant(finding, gathered.inventory);
+    io.stderr(`conflict: ${finding.ruleId}${tenant ? ` (${tenant})` : ""}: ${finding.message}\n  Fix: ${finding.remediation}\n`);
+  }
+  const tenantCount = Object.keys(orgAssignments.tenants).length;
+  io.stderr(
+    `Inventory: ${tenantCount} tenants, ${gathered.collection.filesRead.length} files read, ${gathered.collection.notRead.length} inputs not read, ${conflicts.length} cross-tenant conflicts.\n`,
+  );
+  return gathered.collection.problems.length > 0 ? 2 : conflicts.length > 0 ? 1 : 0;
+}
+
+/** Runs the CLI; returns the exit code. Never throws: every error becomes a message and exit code 2. */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      (command === undefined ? io.stderr : io.stdout)(`${MAIN_USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    }
+    if (command === "--version" || command === "-v") {
+      io.stdout(`${version()}\n`);
+      return 0;
+    }
+    if (command === "audit") return await audit(rest, io);
+    if (command === "inventory") return await inventoryCommand(rest, io);
+    throw new UsageError(`unknown command "${command}". Commands are: audit, inventory`);
+  } catch (error) {
+    const usage =
+      command === "audit"
+        ? "mailflow-guard audit --help"
+        : command === "inventory"
+          ? "mailflow-guard inventory --help"
+          : "mailflow-guard --help";
+    if (error instanceof UsageError || error instanceof InputError) {
+      io.stderr(`mailflow-guard: error: ${error.message}\nSee "${usage}".\n`);
+    } else {
+      io.stderr(
+        `mailflow-guard: error: ${(error as Error)?.message ?? String(error)}\nThis is a bug in mailflow-guard; see "${usage}" for usage.\n`,
+      );
+    }
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+    stderrIsTty: process.stderr.isTTY === true,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`mailflow-guard: error: ${String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

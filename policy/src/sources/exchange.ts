@@ -1,0 +1,587 @@
+import { normalizeDomain } from "../engine/domain";
+import {
+  type Certificate,
+  CertificateSchema,
+  type InboundConnector,
+  InboundConnectorSchema,
+  type Inventory,
+  type ResourceRef,
+  type SendConnector,
+  SendConnectorSchema,
+  type Tenant,
+  TenantSchema,
+} from "../engine/model";
+import { exchangeTlsCertificateName } from "../engine/x509";
+
+/**
+ * The one normalizer for Exchange's own data: `Get-AcceptedDomain`, `Get-InboundConnector`,
+ * on-premises `Get-SendConnector` and `Get-ExchangeCertificate`, as `ConvertTo-Json` exports
+ * (Windows PowerShell 5.1 or PowerShell 7, local or remoting) or as admin-REST bodies
+ * (`{"value":[...]}`). Enums arrive as numbers or names, collections as arrays, single objects
+ * or `{"value":[...],"Count":n}`, dates as `/Date(ms)/`, ISO strings or `{"value":..., "DateTime":...}`.
+ *
+ * Every record that cannot be read becomes a problem naming the file, the record and the field;
+ * the other records are still read. Nothing here throws on bad data.
+ */
+
+/** One record or field that could not be read: `file: [1].ConnectorType: unknown value "Foo" (...)`. */
+export interface ExchangeProblem {
+  readonly file: string;
+  /** Path of the offending record/field inside the file, e.g. `[1].ConnectorType`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export function formatProblem(problem: ExchangeProblem): string {
+  return problem.path === "" ? `${problem.file}: ${problem.message}` : `${problem.file}: ${problem.path}: ${problem.message}`;
+}
+
+/** Exchange enum values by number, as `ConvertTo-Json` writes them without `-EnumsAsStrings`. */
+export const EXCHANGE_ENUMS = {
+  /** Microsoft.Exchange.Data.TenantConnectorType (Get-InboundConnector / Get-OutboundConnector). */
+  ConnectorType: { 1: "Partner", 2: "OnPremises" },
+  /** TenantConnectorSource: how the connector was created. */
+  ConnectorSource: { 0: "Default", 1: "Migrated", 2: "HybridWizard", 3: "AdminUI" },
+  /** Microsoft.Exchange.Data.TlsAuthLevel (Get-SendConnector). */
+  TlsAuthLevel: { 1: "EncryptionOnly", 2: "CertificateValidation", 4: "DomainValidation" },
+  /** AcceptedDomainType (Get-AcceptedDomain). */
+  DomainType: { 0: "Authoritative", 1: "ExternalRelay", 2: "InternalRelay" },
+} as const satisfies Record<string, Record<number, string>>;
+
+type EnumName = keyof typeof EXCHANGE_ENUMS;
+
+class Problems {
+  readonly list: ExchangeProblem[] = [];
+  constructor(readonly file: string) {}
+  add(path: string, message: string): void {
+    this.list.push({ file: this.file, path, message });
+  }
+}
+
+/** Parses a JSON export; a truncated or malformed file is one problem naming where it breaks. */
+export function parseExchangeJson(text: string, file: string): { value?: unknown; problem?: ExchangeProblem } {
+  // ConvertTo-Json > file in Windows PowerShell writes UTF-16 with a BOM; readers decode it, the BOM stays.
+  const body = text.replace(/^\uFEFF/, "");
+  if (body.trim() === "") return { problem: { file, path: "", message: "is empty (expected the JSON written by ConvertTo-Json)" } };
+  try {
+    return { value: JSON.parse(body) };
+  } catch (error) {
+    const reason = (error as Error).message;
+    // A cut-off export fails at its last characters ("Unexpected end of JSON input", or a dangling comma).
+    const position = Number(/position (\d+)/.exec(reason)?.[1] ?? Number.NaN);
+    const truncated = /end of JSON input|Unterminated/i.test(reason) || position >= body.trimEnd().length - 1;
+    return {
+      problem: {
+        file,
+        path: "",
+        message: truncated
+          ? `is not complete JSON (${reason}); the export was cut off. Export it again with ConvertTo-Json -Depth 5.`
+          : `is not valid JSON (${reason}). Export it again with ConvertTo-Json -Depth 5.`,
+      },
+    };
+  }
+}
+
+/** The records of an export: a ConvertTo-Json array, a single object, or a REST body `{"value":[...]}`. */
+export function exportRecords(json: unknown): { records: readonly unknown[]; prefix: (i: number) => string } {
+  if (Array.isArray(json)) return { records: json, prefix: (i) => `[${i}]` };
+  if (isObject(json) && Array.isArray(json.value) && !("Name" in json) && !("Thumbprint" in json)) {
+    return { records: json.value, prefix: (i) => `value[${i}]` };
+  }
+  if (json === null || json === undefined) return { records: [], prefix: (i) => `[${i}]` };
+  return { records: [json], prefix: () => "" };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function join(prefix: string, field: string): string {
+  return prefix === "" ? field : `${prefix}.${field}`;
+}
+
+/** A record's field, matched case-insensitively (REST and PowerShell agree on names, not always on case). */
+function field(record: Record<string, unknown>, name: string): unknown {
+  if (name in record) return record[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : record[key];
+}
+
+/** Windows PowerShell wraps some values: `{"value":[...],"Count":n}`, `{"value":"/Date(..)/","DateTime":"..."}`. */
+function unwrap(value: unknown): unknown {
+  if (isObject(value) && "value" in value && ("Count" in value || "DateTime" in value || "DisplayHint" in value)) return value.value;
+  return value;
+}
+
+function list(value: unknown): unknown[] {
+  const v = unwrap(value);
+  if (v === undefined || v === null || v === "") return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function readEnum(value: unknown, name: EnumName, path: string, problems: Problems): string | undefined {
+  const v = unwrap(value);
+  if (v === undefined || v === null || v === "") return undefined;
+  const table: Record<number, string> = EXCHANGE_ENUMS[name];
+  const names = Object.values(table);
+  const shown = [...names].sort();
+  const expected = `expected ${shown.slice(0, -1).join(", ")}${shown.length > 1 ? " or " : ""}${shown.at(-1)}`;
+  if (typeof v === "number" && table[v] !== undefined) return table[v];
+  if (typeof v === "string") {
+    const match = names.find((n) => n.toLowerCase() === v.trim().toLowerCase());
+    if (match) return match;
+    if (/^\d+$/.test(v.trim()) && table[Number(v)] !== undefined) return table[Number(v)];
+  }
+  problems.add(path, `unknown value ${JSON.stringify(v)} (${expected})`);
+  return undefined;
+}
+
+function readBoolean(value: unknown, path: string, problems: Problems): boolean | undefined {
+  const v = unwrap(value);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string" && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === "true";
+  if (v === 0 || v === 1) return v === 1;
+  problems.add(path, `${JSON.stringify(v)} is not a boolean (expected true or false)`);
+  return undefined;
+}
+
+function readString(value: unknown): string | undefined {
+  const v = unwrap(value);
+  if (typeof v === "string") return v.trim() === "" ? undefined : v.trim();
+  if (typeof v === "number") return String(v);
+  return undefined;
+}
+
+/**
+ * A domain-like value: a string, or the object PowerShell writes for SmtpDomain,
+ * SmtpDomainWithSubdomains, Hostname and TlsCertificate ({Domain}, {Address}, {HostnameString}...).
+ */
+function domainText(value: unknown): string | undefined {
+  const v = unwrap(value);
+  if (typeof v === "string") return v.trim() === "" ? undefined : v.trim();
+  if (!isObject(v)) return undefined;
+  for (const key of ["Domain", "HostnameString", "Address", "SmtpDomain", "CertificateName", "Name"]) {
+    const inner = field(v, key);
+    if (inner !== undefined && inner !== null) {
+      const text = domainText(inner);
+      if (text) return text;
+    }
+  }
+  return undefined;
+}
+
+const DATE_MS = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
+
+function readDate(value: unknown, path: string, problems: Problems): Date | undefined {
+  const v = unwrap(value);
+  if (v === undefined || v === null || v === "") {
+    problems.add(path, "is missing (expected a date such as /Date(1767225600000)/ or 2026-01-01T00:00:00Z)");
+    return undefined;
+  }
+  if (typeof v === "string") {
+    const ms = DATE_MS.exec(v.trim());
+    const date = ms ? new Date(Number(ms[1])) : new Date(v);
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  problems.add(path, `${JSON.stringify(v)} is not a date (expected /Date(1767225600000)/ or an ISO 8601 string)`);
+  return undefined;
+}
+
+/** `smtp:*;1` -> `*`, `SMTP:contoso.mail.onmicrosoft.com;1` -> `contoso.mail.onmicrosoft.com`, objects by Address/Domain. */
+export function addressSpaceText(value: unknown): string | undefined {
+  const v = unwrap(value);
+  if (isObject(v)) {
+    const address = domainText(field(v, "Address")) ?? domainText(field(v, "Domain"));
+    return address?.toLowerCase();
+  }
+  if (typeof v !== "string" || v.trim() === "") return undefined;
+  let text = v.trim();
+  const typed = /^([a-z0-9-]+):(.*)$/i.exec(text);
+  if (typed && typed[1]?.toLowerCase() !== "*") text = typed[2] ?? "";
+  text = text.replace(/;\d+$/, "");
+  return text.trim().toLowerCase();
+}
+
+/** SenderIPAddresses entries: strings, or IPRange objects ({LowerBound, UpperBound, CIDRLength, RangeFormat}). */
+function ipText(value: unknown): string | undefined {
+  const v = unwrap(value);
+  if (typeof v === "string") return v.trim();
+  if (!isObject(v)) return undefined;
+  const expression = readString(field(v, "Expression"));
+  if (expression) return expression;
+  const lower = addressText(field(v, "LowerBound"));
+  const upper = addressText(field(v, "UpperBound"));
+  if (!lower) return undefined;
+  const cidr = unwrap(field(v, "CIDRLength"));
+  const format = unwrap(field(v, "RangeFormat"));
+  if (lower === upper || upper === undefined) return lower;
+  if (typeof cidr === "number" && (format === "CIDR" || format === 2 || format === undefined)) return `${lower}/${cidr}`;
+  return `${lower}-${upper}`;
+}
+
+function addressText(value: unknown): string | undefined {
+  const v = unwrap(value);
+  if (typeof v === "string") return v;
+  if (isObject(v)) return readString(field(v, "IPAddressToString")) ?? readString(field(v, "Address"));
+  return undefined;
+}
+
+/** Smart hosts: "host", "[10.0.0.1]", or SmartHost objects ({Domain:{HostnameString}, Address, IsIPAddress}). */
+function smartHostText(value: unknown): string | undefined {
+  const v = unwrap(value);
+  if (typeof v === "string")
+    return v
+      .trim()
+      .replace(/^\[(.*)\]$/, "$1")
+      .toLowerCase();
+  if (!isObject(v)) return undefined;
+  if (unwrap(field(v, "IsIPAddress")) === true) return addressText(field(v, "Address"));
+  return domainText(field(v, "Domain"))?.toLowerCase() ?? domainText(field(v, "Address"))?.toLowerCase();
+}
+
+/** TlsCertificateName: "<I>issuer<S>subject", or the SmtpX509Identifier object. */
+function tlsCertificateNameText(value: unknown): string | undefined {
+  const v = unwrap(value);
+  if (typeof v === "string") return v.trim() === "" ? undefined : v.trim();
+  if (!isObject(v)) return undefined;
+  const issuer = readString(field(v, "CertificateIssuer"));
+  const subject = readString(field(v, "CertificateSubject"));
+  return issuer !== undefined && subject !== undefined ? `<I>${issuer}<S>${subject}` : undefined;
+}
+
+function ref(kind: ResourceRef["kind"], name: string, source: string): ResourceRef {
+  return { kind, name, source };
+}
+
+function zodProblems(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }, prefix: string, problems: Problems) {
+  for (const issue of error.issues) problems.add(join(prefix, issue.path.map(String).join(".") || "(record)"), issue.message);
+}
+
+export interface ReadResult<T> {
+  readonly items: T[];
+  readonly problems: ExchangeProblem[];
+  /** Records in the file, read or not. */
+  readonly records: number;
+}
+
+/**
+ * Get-AcceptedDomain: the tenant (its initial domain: the `InitialDomain` record, else `tenantHint`,
+ * e.g. the export folder name) with every accepted domain.
+ */
+export function readAcceptedDomains(json: unknown, source: string, tenantHint?: string): ReadResult<Tenant> {
+  const problems = new Problems(source);
+  const { records, prefix } = exportRecords(json);
+  const domains: string[] = [];
+  let initial: string | undefined;
+  records.forEach((record, i) => {
+    const at = prefix(i);
+    if (!isObject(record)) {
+      problems.add(at || "(record)", "is not an object (expected a Get-AcceptedDomain record)");
+      return;
+    }
+    const raw = domainText(field(record, "DomainName")) ?? domainText(field(record, "Name"));
+    if (raw === undefined) {
+      problems.add(join(at, "DomainName"), "is missing");
+      return;
+    }
+    readEnum(field(record, "DomainType"), "DomainType", join(at, "DomainType"), problems);
+    try {
+      const domain = normalizeDomain(raw, "DomainName");
+      domains.push(domain);
+      if (readBoolean(field(record, "InitialDomain"), join(at, "InitialDomain"), problems) === true) initial = domain;
+    } catch (error) {
+      problems.add(join(at, "DomainName"), (error as Error).message);
+    }
+  });
+  const name = initial ?? tenantHint;
+  if (name === undefined) {
+    problems.add("", "has no record with InitialDomain true; name the export folder after the tenant's initial domain");
+    return { items: [], problems: problems.list, records: records.length };
+  }
+  if (initial !== undefined && tenantHint !== undefined && initial !== tenantHint.toLowerCase()) {
+    problems.add(
+      "",
+      `belongs to tenant "${initial}" (InitialDomain) but is filed under "${tenantHint}"; move it to a folder named ${initial}`,
+    );
+  }
+  const parsed = TenantSchema.safeParse({ name, acceptedDomains: [...new Set(domains)], source });
+  if (!parsed.success) {
+    zodProblems(parsed.error, "", problems);
+    return { items: [], problems: problems.list, records: records.length };
+  }
+  return { items: [parsed.data], problems: problems.list, records: records.length };
+}
+
+/** Get-InboundConnector (Exchange Online) for one tenant. */
+export function readInboundConnectors(
+  json: unknown,
+  source: string,
+  tenant: string,
+  options: {
+    /** Names the add-on service (signature service, CRM, gateway) an inbound connector belongs to; Exchange records none. */
+    readonly addOnService?: (connectorName: string, tenant: string) => string | undefined;
+  } = {},
+): ReadResult<InboundConnector> {
+  const problems = new Problems(source);
+  const { records, prefix } = exportRecords(json);
+  const items: InboundConnector[] = [];
+  records.forEach((record, i) => {
+    const at = prefix(i);
+    if (!isObject(record)) {
+      problems.add(at || "(record)", "is not an object (expected a Get-InboundConnector record)");
+      return;
+    }
+    const before = problems.list.length;
+    const name = readString(field(record, "Name"));
+    if (name === undefined) problems.add(join(at, "Name"), "is missing; every connector needs a Name");
+    const rawType = field(record, "ConnectorType");
+    const connectorType = readEnum(rawType, "ConnectorType", join(at, "ConnectorType"), problems);
+    if (rawType === undefined || rawType === null) problems.add(join(at, "ConnectorType"), "is missing (expected OnPremises or Partner)");
+    readEnum(field(record, "ConnectorSource"), "ConnectorSource", join(at, "ConnectorSource"), problems);
+    const bool = (key: string) => readBoolean(field(record, key), join(at, key), problems);
+    const tlsName = domainText(field(record, "TlsSenderCertificateName"));
+    const candidate = {
+      ref: ref("inboundConnector", name ?? `(unnamed ${at})`, source),
+      name,
+      tenant,
+      connectorType,
+      enabled: bool("Enabled"),
+      tlsSenderCertificateName: tlsName,
+      senderIPAddresses: list(field(record, "SenderIPAddresses"))
+        .map(ipText)
+        .filter((v): v is string => v !== undefined && v !== ""),
+      senderDomains: list(field(record, "SenderDomains"))
+        .map(addressSpaceText)
+        .filter((v): v is string => v !== undefined && v !== ""),
+      requireTls: bool("RequireTls"),
+      restrictDomainsToCertificate: bool("RestrictDomainsToCertificate"),
+      restrictDomainsToIPAddresses: bool("RestrictDomainsToIPAddresses"),
+      treatMessagesAsInternal: bool("TreatMessagesAsInternal"),
+      cloudServicesMailEnabled: bool("CloudServicesMailEnabled"),
+      addOnService: name === undefined ? undefined : options.addOnService?.(name, tenant),
+    };
+    if (problems.list.length > before) return;
+    const parsed = InboundConnectorSchema.safeParse(withoutUndefined(candidate));
+    if (!parsed.success) {
+      zodProblems(parsed.error, at, problems);
+      return;
+    }
+    items.push(parsed.data);
+  });
+  return { items, problems: problems.list, records: records.length };
+}
+
+function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Get-SendConnector (on-premises). Tenants are not known yet: `assembleInventory` maps them. */
+export function readSendConnectors(json: unknown, source: string): ReadResult<SendConnector> {
+  const problems = new Problems(source);
+  const { records, prefix } = exportRecords(json);
+  const items: SendConnector[] = [];
+  records.forEach((record, i) => {
+    const at = prefix(i);
+    if (!isObject(record)) {
+      problems.add(at || "(record)", "is not an object (expected a Get-SendConnector record)");
+      return;
+    }
+    const before = problems.list.length;
+    const name = readString(field(record, "Name"));
+    if (name === undefined) problems.add(join(at, "Name"), "is missing; every connector needs a Name");
+    const bool = (key: string) => readBoolean(field(record, key), join(at, key), problems);
+    const tlsDomainRaw = domainText(field(record, "TlsDomain"));
+    const candidate = {
+      ref: ref("sendConnector", name ?? `(unnamed ${at})`, source),
+      name,
+      addressSpaces: list(field(record, "AddressSpaces"))
+        .map(addressSpaceText)
+        .filter((v): v is string => v !== undefined && v !== ""),
+      smartHosts: list(field(record, "SmartHosts"))
+        .map(smartHostText)
+        .filter((v): v is string => v !== undefined && v !== ""),
+      dnsRoutingEnabled: bool("DNSRoutingEnabled"),
+      requireTls: bool("RequireTLS"),
+      tlsAuthLevel: readEnum(field(record, "TlsAuthLevel"), "TlsAuthLevel", join(at, "TlsAuthLevel"), problems),
+      tlsDomain: tlsDomainRaw,
+      tlsCertificateName: tlsCertificateNameText(field(record, "TlsCertificateName")),
+      cloudServicesMailEnabled: bool("CloudServicesMailEnabled"),
+      sourceTransportServers: list(field(record, "SourceTransportServers"))
+        .map((v) => domainText(v))
+        .filter((v): v is string => v !== undefined),
+    };
+    if (problems.list.length > before) return;
+    const parsed = SendConnectorSchema.safeParse(withoutUndefined(candidate));
+    if (!parsed.success) {
+      zodProblems(parsed.error, at, problems);
+      return;
+    }
+    items.push(parsed.data);
+  });
+  return { items, problems: problems.list, records: records.length };
+}
+
+const CN = /(?:^|,\s*)CN=([^,]+)/i;
+
+/** Get-ExchangeCertificate. CertificateDomains that are not DNS names (NetBIOS server names) cover nothing and are dropped. */
+export function readExchangeCertificates(json: unknown, source: string): ReadResult<Certificate> {
+  const problems = new Problems(source);
+  const { records, prefix } = exportRecords(json);
+  const items: Certificate[] = [];
+  records.forEach((record, i) => {
+    const at = prefix(i);
+    if (!isObject(record)) {
+      problems.add(at || "(record)", "is not an object (expected a Get-ExchangeCertificate record)");
+      return;
+    }
+    const before = problems.list.length;
+    const thumbprint = readString(field(record, "Thumbprint"));
+    if (thumbprint === undefined)
+      problems.add(join(at, "Thumbprint"), "is missing; export with Get-ExchangeCertificate | ConvertTo-Json -Depth 5");
+    const subject = readString(field(record, "Subject"));
+    if (subject === undefined) problems.add(join(at, "Subject"), "is missing");
+    const issuer = readString(field(record, "Issuer"));
+    if (issuer === undefined) problems.add(join(at, "Issuer"), "is missing");
+    const notBefore = readDate(field(record, "NotBefore"), join(at, "NotBefore"), problems);
+    const notAfter = readDate(field(record, "NotAfter"), join(at, "NotAfter"), problems);
+    if (problems.list.length > before) return;
+    const dnsNames = new Set<string>();
+    for (const entry of list(field(record, "CertificateDomains"))) {
+      const text = domainText(entry);
+      if (text === undefined) continue;
+      try {
+        dnsNames.add(normalizeDomain(text, "CertificateDomains[]"));
+      } catch {
+        // "EXCH01" and other short names: Exchange lists them, no TLS peer can match them.
+      }
+    }
+    let commonName: string | undefined;
+    const cn = CN.exec(subject ?? "")?.[1];
+    try {
+      commonName = cn ? normalizeDomain(cn, "Subject CN") : undefined;
+    } catch {
+      commonName = undefined;
+    }
+    const parsed = CertificateSchema.safeParse(
+      withoutUndefined({
+        thumbprint,
+        subject,
+        issuer,
+        commonName,
+        dnsNames: [...dnsNames],
+        notBefore,
+        notAfter,
+        ref: ref("certificate", `${thumbprint?.toUpperCase()} (${subject})`, source),
+      }),
+    );
+    if (!parsed.success) {
+      zodProblems(parsed.error, at, problems);
+      return;
+    }
+    items.push(parsed.data);
+  });
+  return { items, problems: problems.list, records: records.length };
+}
+
+/** What `assembleInventory` decided about records that are not part of any tenant's mail-flow path. */
+export interface AssemblyNotes {
+  /** Send connectors that route neither to a tenant in the run nor to Exchange Online (Internet, partners). */
+  readonly skippedSendConnectors: readonly SendConnector[];
+  /** Certificates no send connector presents (IIS, auth, expired leftovers). */
+  readonly unusedCertificates: readonly Certificate[];
+}
+
+const PROTECTION_HOST = /^(.+)\.mail\.protection\.outlook\.com$/;
+const ROUTING_DOMAIN = /^(.+)\.mail\.onmicrosoft\.com$/;
+
+/** The tenants a send connector routes to, from its smart hosts and address spaces. */
+export function tenantsOfSendConnector(
+  connector: Pick<SendConnector, "smartHosts" | "addressSpaces">,
+  tenants: readonly Tenant[],
+): string[] {
+  const byHost = new Map<string, string>();
+  const byDomain = new Map<string, string[]>();
+  for (const tenant of tenants) {
+    byHost.set(tenant.name.replace(/\.onmicrosoft\.com$/, "").replaceAll(".", "-"), tenant.name);
+    for (const domain of tenant.acceptedDomains) {
+      byDomain.set(domain, [...(byDomain.get(domain) ?? []), tenant.name]);
+      if (!domain.endsWith(".onmicrosoft.com"))
+        byHost.set(domain.replaceAll(".", "-"), byHost.get(domain.replaceAll(".", "-")) ?? tenant.name);
+    }
+  }
+  const found = new Set<string>();
+  for (const host of connector.smartHosts) {
+    const prefix = PROTECTION_HOST.exec(host)?.[1];
+    const tenant = prefix === undefined ? undefined : byHost.get(prefix);
+    if (tenant) found.add(tenant);
+  }
+  for (const space of connector.addressSpaces) {
+    const prefix = ROUTING_DOMAIN.exec(space)?.[1];
+    if (prefix !== undefined) {
+      const initial = `${prefix}.onmicrosoft.com`;
+      if (tenants.some((t) => t.name === initial)) found.add(initial);
+      continue;
+    }
+    // An accepted domain routes to its tenant only when exactly one tenant in the run has it.
+    const owners = byDomain.get(space);
+    if (owners?.length === 1 && owners[0]) found.add(owners[0]);
+  }
+  return [...found].sort();
+}
+
+function pointsAtExchangeOnline(connector: Pick<SendConnector, "smartHosts" | "addressSpaces">): boolean {
+  return connector.smartHosts.some((h) => PROTECTION_HOST.test(h)) || connector.addressSpaces.some((a) => ROUTING_DOMAIN.test(a));
+}
+
+/**
+ * Puts the pieces together: maps each send connector to the tenants it routes to and links it
+ * to the certificate its TlsCertificateName (`<I>issuer<S>subject`) selects. Send connectors that
+ * route to no tenant and not to Exchange Online, and certificates no connector presents, are left
+ * out of the inventory (reported in the notes): they are not on a tenant's mail-flow path.
+ */
+export function assembleInventory(parts: {
+  tenants: readonly Tenant[];
+  inboundConnectors: readonly InboundConnector[];
+  sendConnectors: readonly SendConnector[];
+  certificates: readonly Certificate[];
+}): { inventory: Inventory; notes: AssemblyNotes } {
+  const byName = new Map<string, Certificate[]>();
+  for (const certificate of parts.certificates) {
+    const key = exchangeTlsCertificateName(certificate);
+    byName.set(key, [...(byName.get(key) ?? []), certificate]);
+  }
+  const used = new Set<string>();
+  const sendConnectors: SendConnector[] = [];
+  const skippedSendConnectors: SendConnector[] = [];
+  for (const connector of parts.sendConnectors) {
+    const tenants = connector.tenants.length > 0 ? connector.tenants : tenantsOfSendConnector(connector, parts.tenants);
+    if (tenants.length === 0 && !pointsAtExchangeOnline(connector)) {
+      skippedSendConnectors.push(connector);
+      continue;
+    }
+    let certificateThumbprint = connector.certificateThumbprint;
+    if (certificateThumbprint === undefined && connector.tlsCertificateName) {
+      // Among renewals with the same name Exchange picks the newest valid one.
+      const candidates = byName.get(connector.tlsCertificateName);
+      certificateThumbprint = candidates?.reduce((a, b) => (b.notAfter > a.notAfter ? b : a)).thumbprint;
+    }
+    if (certificateThumbprint) used.add(certificateThumbprint.toUpperCase());
+    sendConnectors.push({ ...connector, tenants, ...(certificateThumbprint ? { certificateThumbprint } : {}) });
+  }
+  for (const connector of parts.inboundConnectors)
+    if (connector.certificateThumbprint) used.add(connector.certificateThumbprint.toUpperCase());
+  const certificates: Certificate[] = [];
+  const unusedCertificates: Certificate[] = [];
+  const seen = new Set<string>();
+  for (const certificate of parts.certificates) {
+    if (seen.has(certificate.thumbprint)) continue;
+    seen.add(certificate.thumbprint);
+    (used.has(certificate.thumbprint) || certificate.tenant ? certificates : unusedCertificates).push(certificate);
+  }
+  return {
+    inventory: { tenants: [...parts.tenants], inboundConnectors: [...parts.inboundConnectors], sendConnectors, certificates },
+    notes: { skippedSendConnectors, unusedCertificates },
+  };
+}

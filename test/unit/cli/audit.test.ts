@@ -1,0 +1,242 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import Ajv from "ajv";
+import type * as Sarif from "sarif";
+import { ExchangeOnlineClient, StaticTokenProvider } from "../../../components/exo/client";
+import { startLocalExchangeOnline } from "../../../local-exchange-online/server";
+import { type CliIo, run } from "../../../cli/main";
+import { OrgAssignmentsSchema } from "../../../policy/src/engine";
+
+// Fixtures live in the source tree; tests run from dist/test/unit/cli.
+const ROOT = join(__dirname, "..", "..", "..", "..");
+const FIXTURES = join(ROOT, "test", "fixtures", "audit");
+const VENDOR = ["--add-on-connector", "Signature service relay (Vendor)"];
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: FIXTURES, env, stderrIsTty: false };
+  const code = await run(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe("mailflow-guard audit", () => {
+  it("reports the brownfield HCW tenant's certificate name, grouped by tenant with the fix, and exits 1", async () => {
+    const { code, stdout } = await cli(["audit", "brownfield", "--now", "2026-06-01", ...VENDOR]);
+    assert.equal(code, 1);
+    assert.match(stdout, /^contoso\.onmicrosoft\.com {2}\(1 mandatory, 0 advisory\)$/m);
+    assert.match(
+      stdout,
+      /MANDATORY +certificate-name-is-accepted-domain +inbound connector "Inbound from 3f2a9c4e-1b7d-4e0a-9c55-2d8e6b1f7a10"/,
+    );
+    assert.match(stdout, /Fix: Add it with New-AcceptedDomain -DomainName mail\.contoso\.com/);
+    assert.match(stdout, /^No findings: fabrikam\.onmicrosoft\.com, northwind\.onmicrosoft\.com$/m);
+    assert.match(
+      stdout,
+      /^Read 8 files, 3 tenants, 3 inbound connectors, 2 send connectors, 2 certificates; findings: 1 mandatory, 0 advisory; NOT read: 1 input/m,
+    );
+  });
+
+  it("reports both tenants of overlapping IP-only connectors", async () => {
+    const { code, stdout } = await cli(["audit", "overlap", "--format", "json"]);
+    assert.equal(code, 1);
+    const report = JSON.parse(stdout);
+    assert.equal(report.tool, "mailflow-guard");
+    assert.deepEqual(report.summary.findings, { mandatory: 1, advisory: 2, total: 3 });
+    const shared = report.findings.find((f: { ruleId: string }) => f.ruleId === "sender-ip-not-shared");
+    assert.match(shared.message, /"adatum\.onmicrosoft\.com".*"litware\.onmicrosoft\.com"/);
+    assert.match(shared.remediation, /TlsSenderCertificateName/);
+    assert.deepEqual(report.problems, []);
+  });
+
+  it("exits 0 on a clean tenant, and 1 with --fail-on advisory on advisories only", async () => {
+    assert.equal((await cli(["audit", "brownfield/fabrikam.onmicrosoft.com", "--now", "2026-06-01"])).code, 0);
+    const litware = await cli(["audit", "overlap/litware.onmicrosoft.com", "--fail-on", "advisory"]);
+    assert.equal(litware.code, 1);
+    assert.equal((await cli(["audit", "overlap/litware.onmicrosoft.com"])).code, 0);
+  });
+
+  it("names file and field of every bad input, still audits the rest, and exits 2", async () => {
+    const { code, stdout, stderr } = await cli(["audit", "bad", "--format", "json"]);
+    assert.equal(code, 2);
+    const report = JSON.parse(stdout);
+    assert.deepEqual(report.problems, [
+      "bad/_onprem/ExchangeCertificate.json: [0].Thumbprint: is missing; export with Get-ExchangeCertificate | ConvertTo-Json -Depth 5",
+      'bad/contoso.onmicrosoft.com/InboundConnector.json: [1].ConnectorType: unknown value "Foo" (expected OnPremises or Partner)',
+      "bad/contoso.onmicrosoft.com/InboundConnector.json: [2].Name: is missing; every connector needs a Name",
+      "bad/tailspin.onmicrosoft.com/AcceptedDomain.json: is not complete JSON (Expected double-quoted property name in JSON at position 105); the export was cut off. Export it again with ConvertTo-Json -Depth 5.",
+    ]);
+    assert.equal(report.summary.tenants, 1);
+    assert.equal(report.summary.inboundConnectors, 1);
+    assert.equal(report.summary.exitCode, 2);
+    assert.ok(report.summary.inputsNotRead.some((entry: { input: string }) => entry.input === "bad/tailspin.onmicrosoft.com"));
+    assert.match(stderr, /NOT read: 2 inputs, 4 input problems\.$/m);
+  });
+
+  it("writes SARIF 2.1.0 that validates against the schema", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mfg-"));
+    const out = join(dir, "audit.sarif");
+    const { code } = await cli(["audit", "brownfield", "overlap", "--format", "sarif", "--output", out, "--now", "2026-06-01"]);
+    assert.equal(code, 1);
+    const log = JSON.parse(readFileSync(out, "utf8")) as Sarif.Log;
+    // The schema file declares draft-04; its keywords are the draft-07 subset Ajv 8 validates.
+    const {
+      $schema: _draft,
+      id: _id,
+      ...schema
+    } = JSON.parse(readFileSync(join(ROOT, "node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
+    const ajv = new Ajv({ strict: false, unicodeRegExp: false });
+    const valid = ajv.validate(schema, structuredClone(log));
+    assert.ok(valid, JSON.stringify(ajv.errors));
+    const run0 = log.runs[0];
+    assert.ok(run0?.tool.driver.rules?.some((r) => r.id === "sender-ip-not-shared"));
+    const result = run0?.results?.find((r) => r.ruleId === "certificate-name-is-accepted-domain");
+    assert.equal(result?.level, "error");
+    assert.match(result?.message.text ?? "", / Fix: /);
+    assert.equal(
+      result?.locations?.[0]?.physicalLocation?.artifactLocation?.uri,
+      "brownfield/contoso.onmicrosoft.com/InboundConnector.json",
+    );
+    assert.equal(result?.locations?.[0]?.logicalLocations?.[0]?.name, "Inbound from 3f2a9c4e-1b7d-4e0a-9c55-2d8e6b1f7a10");
+  });
+
+  it("reads pulumi stack exports", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mfg-"));
+    const file = join(dir, "stack.json");
+    const props = {
+      name: "contoso-inbound",
+      tenant: "contoso.onmicrosoft.com",
+      acceptedDomains: ["contoso.com"],
+      connectorType: "OnPremises",
+      tlsSenderCertificateName: "relay.example.net",
+      requireTls: true,
+      cloudServicesMailEnabled: true,
+    };
+    const urn =
+      "urn:pulumi:prod::mail::mailflow:exchange:TenantConnectorPair$pulumi-nodejs:dynamic/mailflow:InboundConnector::contoso-inbound";
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 3,
+        deployment: { resources: [{ urn, type: "pulumi-nodejs:dynamic/mailflow:InboundConnector", inputs: props, outputs: props }] },
+      }),
+    );
+    const { code, stdout } = await cli(["audit", file, "--format", "json"]);
+    const report = JSON.parse(stdout);
+    assert.equal(code, 1);
+    const finding = report.findings.find((f: { ruleId: string }) => f.ruleId === "certificate-name-is-accepted-domain");
+    assert.equal(finding.resource.urn, urn);
+  });
+
+  it("rejects bad usage with exit 2 and a hint, never a stack trace", async () => {
+    const format = await cli(["audit", "brownfield", "--format", "xml"]);
+    assert.equal(format.code, 2);
+    assert.equal(
+      format.stderr,
+      'mailflow-guard: error: --format "xml" is not allowed. Allowed values are: text, json, sarif\nSee "mailflow-guard audit --help".\n',
+    );
+    const live = await cli(["audit", "--live", "contoso.onmicrosoft.com"]);
+    assert.equal(live.code, 2);
+    assert.match(live.stderr, /--live needs --token-env VAR/);
+    assert.equal((await cli(["frobnicate"])).code, 2);
+    const help = await cli(["audit", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: mailflow-guard audit/);
+  });
+
+  it("runs as the package bin with a shebang and exit codes", () => {
+    const main = join(ROOT, "dist", "cli", "main.js");
+    assert.match(readFileSync(main, "utf8"), /^#!\/usr\/bin\/env node\n/);
+    const result = spawnSync(process.execPath, [main, "audit", "overlap", "--format", "json"], { cwd: FIXTURES, encoding: "utf8" });
+    assert.equal(result.status, 1);
+    assert.equal(JSON.parse(result.stdout).summary.tenants, 2);
+    assert.equal(execFileSync(process.execPath, [main, "--version"], { encoding: "utf8" }).trim().length > 0, true);
+  });
+});
+
+describe("mailflow-guard inventory", () => {
+  it("writes the org-wide table into both policies' config and reports cross-tenant conflicts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mfg-"));
+    const out = join(dir, "org.json");
+    const { code, stderr } = await cli(["inventory", "brownfield", "overlap", "--output", out, ...VENDOR]);
+    assert.equal(code, 1);
+    const config = JSON.parse(readFileSync(out, "utf8"));
+    const table = config["certificate-not-shared-across-tenants"].orgAssignments;
+    assert.deepEqual(config["sender-ip-not-shared"].orgAssignments, table);
+    OrgAssignmentsSchema.parse(table);
+    assert.deepEqual(table.tenants["contoso.onmicrosoft.com"], {
+      certificateThumbprints: ["5A1B2C3D4E5F60718293A4B5C6D7E8F901234567"],
+      certificateNames: ["mail.contoso.com"],
+      senderIPAddresses: [],
+      sendConnectors: ["Outbound to Office 365 - 3f2a9c4e-1b7d-4e0a-9c55-2d8e6b1f7a10"],
+      source: "brownfield/contoso.onmicrosoft.com/AcceptedDomain.json",
+    });
+    assert.deepEqual(table.tenants["litware.onmicrosoft.com"].senderIPAddresses, ["203.0.113.128/25"]);
+    assert.match(stderr, /^conflict: sender-ip-not-shared \(adatum\.onmicrosoft\.com\): .*litware/m);
+    assert.match(stderr, /1 cross-tenant conflicts\.$/m);
+  });
+
+  it("feeds audit: --config org.json reports a tenant that reuses another stack's IPs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mfg-"));
+    const out = join(dir, "org.json");
+    assert.equal((await cli(["inventory", "overlap/adatum.onmicrosoft.com", "--output", out])).code, 0);
+    const { code, stdout } = await cli(["audit", "overlap/litware.onmicrosoft.com", "--config", out, "--format", "json"]);
+    assert.equal(code, 1);
+    assert.ok(JSON.parse(stdout).findings.some((f: { ruleId: string }) => f.ruleId === "sender-ip-not-shared"));
+  });
+});
+
+describe("live audit against the local stand-in Exchange Online", () => {
+  it("gives the same findings as the audit of a saved export of the same tenants", async () => {
+    const server = await startLocalExchangeOnline({
+      tenants: {
+        "adatum.onmicrosoft.com": { acceptedDomains: ["adatum.com", "adatum.onmicrosoft.com"] },
+        "litware.onmicrosoft.com": { acceptedDomains: ["litware.com", "litware.onmicrosoft.com"] },
+      },
+      log: () => {},
+    });
+    try {
+      for (const [tenant, name, ip] of [
+        ["adatum.onmicrosoft.com", "From Adatum datacenter", "203.0.113.0/24"],
+        ["litware.onmicrosoft.com", "From Litware SMTP relay", "203.0.113.128/25"],
+      ] as const) {
+        const client = new ExchangeOnlineClient({ endpoint: server.url, tenant, auth: new StaticTokenProvider("t") });
+        await client.invoke("New-InboundConnector", {
+          Name: name,
+          ConnectorType: "OnPremises",
+          SenderIPAddresses: [ip],
+          SenderDomains: ["*"],
+          RequireTls: true,
+        });
+      }
+      const argv = [
+        "--live",
+        "adatum.onmicrosoft.com",
+        "--live",
+        "litware.onmicrosoft.com",
+        "--endpoint",
+        server.url,
+        "--token-env",
+        "EXO_TOKEN",
+        "--format",
+        "json",
+      ];
+      const live = await cli(["audit", ...argv], { EXO_TOKEN: "t" });
+      const saved = await cli(["audit", "overlap", "--format", "json"]);
+      assert.equal(live.code, 1);
+      const strip = (stdout: string) =>
+        JSON.parse(stdout).findings.map((f: { resource: object; related?: object[] }) => ({
+          ...f,
+          resource: { ...f.resource, source: undefined },
+          related: f.related?.map((r) => ({ ...r, source: undefined })),
+        }));
+      assert.deepEqual(strip(live.stdout), strip(saved.stdout));
+    } finally {
+      await server.close();
+    }
+  });
+});
