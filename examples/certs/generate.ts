@@ -13,6 +13,7 @@ const certificates: Record<string, { dnsNames: string[]; organization: string; n
   "contoso-addon": { dnsNames: ["s5hg3dcg.smtp.vendor.example"], organization: "Vendor for Contoso" },
   "vendor-shared": { dnsNames: ["smtp.vendor.example"], organization: "Vendor" },
   "fabrikam-shares-contoso-name": { dnsNames: ["relay.contoso.com"], organization: "Fabrikam" },
+  "contoso-fabrikam-san": { dnsNames: ["relay.contoso.com", "relay.fabrikam.com"], organization: "Contoso and Fabrikam" },
   "contoso-expired": {
     dnsNames: ["relay.contoso.com"],
     organization: "Contoso",

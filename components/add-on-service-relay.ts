@@ -1,0 +1,73 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { normalizeDomain } from "../policy/src/engine/domain";
+import { parseCertificatePem } from "../policy/src/engine/x509";
+import { INBOUND_CONNECTOR_TYPE } from "../policy/src/sources/pulumi";
+import { CertificateArgsSchema, checkBeforeCreate, ExchangeOnlineArgsSchema, parseArgs, TenantArgsSchema } from "./args";
+import { InboundConnector } from "./providers/inbound-connector";
+import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
+
+export const AddOnServiceRelayArgsSchema = z
+  .object({
+    /** The customer tenant the service relays for. */
+    tenant: TenantArgsSchema,
+    /** The add-on service (signature service, CRM, gateway), e.g. "Contoso Signatures". */
+    service: z.string().min(1, "service must name the add-on service"),
+    /** The certificate the service presents for this customer only (public part). */
+    certificate: CertificateArgsSchema,
+    /** The per-customer domain on that certificate, an accepted domain of the tenant (e.g. s5hg3dcg.smtp.vendor.example). */
+    certificateName: z.string({ error: "certificateName must be a plain string such as s5hg3dcg.smtp.vendor.example" }),
+    /** Only if the service also requires IP restriction; certificate-based is what Microsoft recommends. */
+    senderIPAddresses: z.array(z.string()).optional(),
+    exchangeOnline: ExchangeOnlineArgsSchema,
+  })
+  .strict();
+export type AddOnServiceRelayArgs = z.input<typeof AddOnServiceRelayArgsSchema>;
+
+/**
+ * A third-party service relaying a customer's mail through Exchange Online with a certificate
+ * unique to that customer, whose domain is an accepted domain of the customer's tenant, and a
+ * connector that restricts to it (RestrictDomainsToCertificate).
+ */
+export class AddOnServiceRelay extends pulumi.ComponentResource {
+  readonly inboundConnector: InboundConnector;
+
+  constructor(name: string, args: AddOnServiceRelayArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mailflow:exchange:AddOnServiceRelay", name, {}, opts);
+    const parsed = parseArgs(AddOnServiceRelayArgsSchema, args, "AddOnServiceRelay", name, this);
+    let inbound: Omit<InboundConnectorInputs, "connection">;
+    try {
+      const certificate = parseCertificatePem(parsed.certificate.pem, "certificate.pem");
+      const certificateName = normalizeDomain(parsed.certificateName, "certificateName");
+      inbound = {
+        tenant: normalizeDomain(parsed.tenant.name, "tenant.name"),
+        acceptedDomains: parsed.tenant.acceptedDomains,
+        name: `${parsed.service} relay (${certificateName})`,
+        connectorType: "OnPremises",
+        tlsSenderCertificateName: certificateName,
+        senderIPAddresses: parsed.senderIPAddresses ?? [],
+        senderDomains: ["*"],
+        requireTls: true,
+        restrictDomainsToCertificate: true,
+        restrictDomainsToIPAddresses: false,
+        treatMessagesAsInternal: false,
+        cloudServicesMailEnabled: false,
+        addOnService: parsed.service,
+        certificateThumbprint: certificate.thumbprint,
+        owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+      };
+    } catch (error) {
+      throw new pulumi.ResourceError(`Invalid arguments for AddOnServiceRelay "${name}":\n${(error as Error).message}`, this);
+    }
+    checkBeforeCreate([{ type: INBOUND_CONNECTOR_TYPE, name: `${name}-inbound`, props: { ...inbound } }], "AddOnServiceRelay", name, this);
+    this.inboundConnector = new InboundConnector(
+      `${name}-inbound`,
+      { ...inbound, connection: pulumi.secret(parsed.exchangeOnline) },
+      { parent: this },
+    );
+    this.registerOutputs({
+      inboundConnectorIdentity: this.inboundConnector.identity,
+      certificateThumbprint: inbound.certificateThumbprint,
+    });
+  }
+}

@@ -1,0 +1,252 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { normalizeSenderDomain } from "../../policy/src/engine/domain";
+import { evaluate } from "../../policy/src/engine/evaluate";
+import { describe } from "../../policy/src/engine/findings";
+import {
+  ExchangeOnlineClient,
+  ExchangeOnlineError,
+  MsalCertificateTokenProvider,
+  type NewInboundConnectorParameters,
+  StaticTokenProvider,
+} from "../exo/client";
+import { type ExchangeOnlineConnection, ExchangeOnlineConnectionSchema } from "./connection";
+
+/**
+ * CRUD for an Exchange Online inbound connector over the admin REST endpoint. Loaded by the
+ * dynamic provider at run time (see inbound-connector.ts) so that only plain data is serialized.
+ */
+
+export interface InboundConnectorInputs {
+  tenant: string;
+  acceptedDomains: string[];
+  name: string;
+  connectorType: "OnPremises" | "Partner";
+  tlsSenderCertificateName?: string;
+  senderIPAddresses: string[];
+  senderDomains: string[];
+  requireTls: boolean;
+  restrictDomainsToCertificate: boolean;
+  restrictDomainsToIPAddresses: boolean;
+  treatMessagesAsInternal: boolean;
+  cloudServicesMailEnabled: boolean;
+  addOnService?: string;
+  certificateThumbprint?: string;
+  /** Who manages the connector ("<project>/<stack>"); written into Comment so delete touches only its own. */
+  owner: string;
+  connection: unknown;
+}
+
+export interface InboundConnectorOutputs extends InboundConnectorInputs {
+  identity: string;
+  guid: string;
+}
+
+/** The settings that are compared, sent and refreshed, with the cmdlet parameter for each. */
+const PARAMETERS = {
+  connectorType: "ConnectorType",
+  tlsSenderCertificateName: "TlsSenderCertificateName",
+  senderIPAddresses: "SenderIPAddresses",
+  senderDomains: "SenderDomains",
+  requireTls: "RequireTls",
+  restrictDomainsToCertificate: "RestrictDomainsToCertificate",
+  restrictDomainsToIPAddresses: "RestrictDomainsToIPAddresses",
+  treatMessagesAsInternal: "TreatMessagesAsInternal",
+  cloudServicesMailEnabled: "CloudServicesMailEnabled",
+} as const satisfies Partial<Record<keyof InboundConnectorInputs, string>>;
+type Setting = keyof typeof PARAMETERS;
+const SETTINGS = Object.keys(PARAMETERS) as Setting[];
+
+export function comment(owner: string): string {
+  return `Managed by mailflow-guard for ${owner}. Changes made here are reverted by the next pulumi up.`;
+}
+
+function client(inputs: Pick<InboundConnectorInputs, "connection" | "tenant">): ExchangeOnlineClient {
+  const parsed = ExchangeOnlineConnectionSchema.safeParse(inputs.connection);
+  if (!parsed.success) {
+    // Never echo the connection object: it holds credentials.
+    throw new Error(
+      `Invalid exchangeOnline connection settings: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`,
+    );
+  }
+  const connection: ExchangeOnlineConnection = parsed.data;
+  const auth = connection.app
+    ? new MsalCertificateTokenProvider({
+        tenantId: connection.app.tenantId ?? inputs.tenant,
+        clientId: connection.app.clientId,
+        certificatePem: connection.app.certificatePem,
+        privateKeyPem: connection.app.privateKeyPem,
+        ...(connection.app.authorityHost ? { authorityHost: connection.app.authorityHost } : {}),
+        scope: `${new URL(connection.endpoint).origin}/.default`,
+      })
+    : new StaticTokenProvider(connection.token as string);
+  return new ExchangeOnlineClient({
+    endpoint: connection.endpoint,
+    tenant: inputs.tenant,
+    auth,
+    maxRetries: connection.maxRetries,
+    retryBudgetMs: connection.retryBudgetMs,
+  });
+}
+
+/** Comparable form of a setting: sender domains as Exchange means them, lists sorted, names lower-case. */
+function comparable(setting: Setting, value: unknown): unknown {
+  if (value === undefined || value === null || value === "") return setting.startsWith("sender") ? [] : undefined;
+  if (setting === "senderDomains") return [...(value as string[])].map(normalizeSenderDomain).sort();
+  if (setting === "senderIPAddresses") return [...(value as string[])].map((ip) => ip.trim()).sort();
+  if (setting === "tlsSenderCertificateName") return String(value).toLowerCase().replace(/\.$/, "");
+  return value;
+}
+
+function same(setting: Setting, a: unknown, b: unknown): boolean {
+  return JSON.stringify(comparable(setting, a)) === JSON.stringify(comparable(setting, b));
+}
+
+function parametersFor(inputs: InboundConnectorInputs, only?: readonly Setting[]): Record<string, unknown> {
+  const parameters: Record<string, unknown> = {};
+  for (const setting of only ?? SETTINGS) {
+    const value = inputs[setting];
+    if (value === undefined) continue;
+    if (setting === "connectorType" && only) continue; // ConnectorType is set at creation
+    parameters[PARAMETERS[setting]] = value;
+  }
+  return parameters;
+}
+
+/** Live connector JSON (REST or PowerShell) to the provider's own settings. */
+export function settingsFromLive(live: Record<string, unknown>): Partial<Record<Setting, unknown>> {
+  const settings: Partial<Record<Setting, unknown>> = {};
+  for (const setting of SETTINGS) {
+    const value = live[PARAMETERS[setting]];
+    if (value === undefined || value === null) continue;
+    settings[setting] = Array.isArray(value) ? value.map(String) : value;
+  }
+  return settings;
+}
+
+/** Verifies the certificate name against the live tenant's accepted domains, with the engine's own rule. */
+async function verifyAcceptedDomain(exo: ExchangeOnlineClient, inputs: InboundConnectorInputs): Promise<void> {
+  if (!inputs.tlsSenderCertificateName) return;
+  const live = await exo.getAcceptedDomains();
+  const acceptedDomains = live.map((domain) => String(domain.DomainName ?? domain.Name));
+  const findings = evaluate(
+    {
+      tenants: [{ name: inputs.tenant, acceptedDomains }],
+      inboundConnectors: [
+        {
+          ref: { kind: "inboundConnector", name: inputs.name },
+          name: inputs.name,
+          tenant: inputs.tenant,
+          connectorType: inputs.connectorType,
+          enabled: true,
+          tlsSenderCertificateName: inputs.tlsSenderCertificateName.toLowerCase().replace(/\.$/, ""),
+          senderIPAddresses: inputs.senderIPAddresses,
+          senderDomains: inputs.senderDomains,
+          requireTls: inputs.requireTls,
+          restrictDomainsToCertificate: inputs.restrictDomainsToCertificate,
+          restrictDomainsToIPAddresses: inputs.restrictDomainsToIPAddresses,
+          treatMessagesAsInternal: inputs.treatMessagesAsInternal,
+          cloudServicesMailEnabled: inputs.cloudServicesMailEnabled,
+          unknown: [],
+        },
+      ],
+      sendConnectors: [],
+      certificates: [],
+    },
+    {},
+    { only: ["certificate-name-is-accepted-domain"] },
+  );
+  const blocking = findings.filter((finding) => finding.severity === "mandatory");
+  if (blocking.length > 0) {
+    throw new Error(
+      `${blocking.map(describe).join("\n")}\n(checked against the live tenant's Get-AcceptedDomain; nothing was created or changed)`,
+    );
+  }
+}
+
+function outputsFrom(
+  inputs: InboundConnectorInputs,
+  live: { Identity?: unknown; Name?: unknown; Guid?: unknown },
+): InboundConnectorOutputs {
+  return { ...inputs, identity: String(live.Identity ?? live.Name ?? inputs.name), guid: String(live.Guid ?? "") };
+}
+
+export async function create(inputs: InboundConnectorInputs): Promise<pulumi.dynamic.CreateResult> {
+  const exo = client(inputs);
+  await verifyAcceptedDomain(exo, inputs);
+  const existing = await exo.getInboundConnector(inputs.name);
+  if (existing) {
+    // A create that was interrupted after Exchange applied it: adopt what we made, never duplicate.
+    if (existing.Comment !== comment(inputs.owner)) {
+      throw new Error(
+        `Inbound connector "${inputs.name}" already exists in tenant "${inputs.tenant}" and is not managed by ${inputs.owner}. Choose another name, or remove the existing connector (Remove-InboundConnector "${inputs.name}") if it is obsolete.`,
+      );
+    }
+    const changed = SETTINGS.filter((setting) => !same(setting, inputs[setting], settingsFromLive(existing)[setting]));
+    if (changed.length > 0) await exo.setInboundConnector(existing.Identity || inputs.name, parametersFor(inputs, changed));
+    return { id: String(existing.Guid || existing.Identity || inputs.name), outs: outputsFrom(inputs, existing) };
+  }
+  try {
+    const live = await exo.newInboundConnector({
+      Name: inputs.name,
+      Comment: comment(inputs.owner),
+      ...(parametersFor(inputs) as Omit<NewInboundConnectorParameters, "Name" | "Comment">),
+    });
+    return { id: String(live.Guid || live.Identity || inputs.name), outs: outputsFrom(inputs, live) };
+  } catch (error) {
+    // A retry after a 5xx that Exchange had in fact applied answers "already exists": adopt ours.
+    if (!(error instanceof ExchangeOnlineError && error.possiblyApplied)) throw error;
+    const live = await exo.getInboundConnector(inputs.name);
+    if (!live || live.Comment !== comment(inputs.owner)) throw error;
+    return { id: String(live.Guid || live.Identity || inputs.name), outs: outputsFrom(inputs, live) };
+  }
+}
+
+export async function diff(_id: string, olds: InboundConnectorOutputs, news: InboundConnectorInputs): Promise<pulumi.dynamic.DiffResult> {
+  const replaces = (["tenant", "name", "connectorType"] as const).filter(
+    (key) => String(olds[key]).toLowerCase() !== String(news[key]).toLowerCase(),
+  );
+  const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
+  const other = (["acceptedDomains", "owner", "addOnService", "certificateThumbprint"] as const).filter(
+    (key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null),
+  );
+  const connectionChanged = JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
+  const changes = [...new Set<string>([...replaces, ...changed, ...other, ...(connectionChanged ? ["connection"] : [])])];
+  return {
+    changes: changes.length > 0,
+    replaces: [...replaces],
+    // Same name in the same tenant cannot exist twice: delete first when only the type changes.
+    deleteBeforeReplace: replaces.length > 0 && !replaces.includes("name") && !replaces.includes("tenant"),
+  };
+}
+
+export async function update(
+  _id: string,
+  olds: InboundConnectorOutputs,
+  news: InboundConnectorInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
+  const exo = client(news);
+  const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
+  if (changed.includes("tlsSenderCertificateName")) await verifyAcceptedDomain(exo, news);
+  if (changed.length > 0) await exo.setInboundConnector(olds.identity || olds.name, parametersFor(news, changed));
+  return { outs: { ...olds, ...news, identity: olds.identity, guid: olds.guid } };
+}
+
+export async function read(id: string, props: InboundConnectorOutputs): Promise<pulumi.dynamic.ReadResult> {
+  const exo = client(props);
+  const live = await exo.getInboundConnector(props.identity || props.name);
+  if (!live) return { id: "", props: {} }; // deleted out of band: refresh drops it from state
+  return { id, props: { ...props, ...settingsFromLive(live) } };
+}
+
+export async function remove(_id: string, props: InboundConnectorOutputs): Promise<void> {
+  const exo = client(props);
+  const live = await exo.getInboundConnector(props.identity || props.name);
+  if (!live) return;
+  if (live.Comment !== comment(props.owner)) {
+    // Someone else's connector with this name now: leave it alone.
+    throw new Error(
+      `Inbound connector "${props.name}" in tenant "${props.tenant}" is no longer marked as managed by ${props.owner} (its Comment changed); not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
+    );
+  }
+  await exo.removeInboundConnector(props.identity || props.name);
+}

@@ -1,0 +1,637 @@
+/**
+ * Fake Exchange Management Shell — a STAND-IN for on-premises Exchange's PowerShell, not
+ * Microsoft's product. Tests and the demo use it as the runner command instead of `pwsh` with
+ * the Exchange snap-in:
+ *
+ *   MFG_FAKE_EXCHANGE_SHELL_STATE=/tmp/state.json node dist/local-exchange-online/fake-exchange-shell.js < script.ps1
+ *
+ * It reads a script from stdin and understands exactly the subset of PowerShell that
+ * components/onprem/send-connector-script.ts generates: `$ErrorActionPreference`, a try/catch
+ * wrapper, a splatting hashtable of literals, New-/Set-/Remove-/Get-SendConnector calls and
+ * the `[pscustomobject]@{…} | ConvertTo-Json` result. Values are parsed with PowerShell's
+ * single-quoted string rules (all five single-quote characters, doubled to escape), so
+ * whatever a literal contains — `;`, `$()`, backticks, smart quotes — stays data. Anything it
+ * doesn't recognise is a syntax error (exit 2) before any change is made; cmdlet failures
+ * print an Exchange-like message on stderr and exit 1. State lives in the JSON file named by
+ * MFG_FAKE_EXCHANGE_SHELL_STATE.
+ */
+import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const STATE_ENV = "MFG_FAKE_EXCHANGE_SHELL_STATE";
+const FAKE_DOMAIN_CONTROLLER = "DC01.fake-exchange-shell.local";
+
+export type Value = string | boolean | null | string[];
+
+export interface FakeSendConnector {
+  Identity: string;
+  Name: string;
+  Guid: string;
+  Enabled: boolean;
+  AddressSpaces: string[];
+  SmartHosts: string[];
+  SourceTransportServers: string[];
+  Fqdn: string | null;
+  RequireTLS: boolean;
+  TlsAuthLevel: string | null;
+  TlsDomain: string | null;
+  TlsCertificateName: string | null;
+  CloudServicesMailEnabled: boolean;
+  DNSRoutingEnabled: boolean;
+  Comment: string | null;
+  Usage: string | null;
+}
+
+export interface FakeShellState {
+  version: 1;
+  sendConnectors: FakeSendConnector[];
+}
+
+export class ScriptSyntaxError extends Error {}
+export class CmdletFailure extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Lexing PowerShell literals
+// ---------------------------------------------------------------------------------------------
+
+const SINGLE_QUOTES = new Set(["'", "\u2018", "\u2019", "\u201A", "\u201B"]);
+
+class Cursor {
+  pos = 0;
+  constructor(
+    readonly text: string,
+    readonly lineNumber: number,
+  ) {}
+
+  skipSpace(): void {
+    while (this.pos < this.text.length && /[ \t]/.test(this.text[this.pos] as string)) this.pos++;
+  }
+
+  peek(): string | undefined {
+    return this.text[this.pos];
+  }
+
+  rest(): string {
+    return this.text.slice(this.pos);
+  }
+
+  atEnd(): boolean {
+    this.skipSpace();
+    return this.pos >= this.text.length;
+  }
+
+  error(what: string): ScriptSyntaxError {
+    return new ScriptSyntaxError(`line ${this.lineNumber}: ${what} at column ${this.pos + 1}: ${this.text.trim()}`);
+  }
+
+  expectEnd(): void {
+    if (!this.atEnd()) throw this.error(`unexpected ${JSON.stringify(this.rest())}`);
+  }
+
+  take(literal: string): boolean {
+    this.skipSpace();
+    if (this.text.startsWith(literal, this.pos)) {
+      this.pos += literal.length;
+      return true;
+    }
+    return false;
+  }
+
+  takeRegex(re: RegExp): RegExpExecArray | null {
+    this.skipSpace();
+    const match = re.exec(this.text.slice(this.pos));
+    if (match && match.index === 0) {
+      this.pos += match[0].length;
+      return match;
+    }
+    return null;
+  }
+}
+
+/** A single-quoted string: any of the five quote characters opens and closes; two in a row are one literal quote. */
+function readQuoted(cursor: Cursor): string {
+  cursor.skipSpace();
+  if (!SINGLE_QUOTES.has(cursor.peek() ?? "")) throw cursor.error("expected a single-quoted string");
+  cursor.pos++;
+  let out = "";
+  for (;;) {
+    const c = cursor.peek();
+    if (c === undefined) throw cursor.error("unterminated string");
+    cursor.pos++;
+    if (SINGLE_QUOTES.has(c)) {
+      const next = cursor.peek();
+      if (next !== undefined && SINGLE_QUOTES.has(next)) {
+        // Like PowerShell's tokenizer: the second quote character is the one kept.
+        out += next;
+        cursor.pos++;
+        continue;
+      }
+      return out;
+    }
+    out += c;
+  }
+}
+
+function readValue(cursor: Cursor): Value {
+  cursor.skipSpace();
+  const c = cursor.peek();
+  if (c !== undefined && SINGLE_QUOTES.has(c)) return readQuoted(cursor);
+  if (cursor.take("@(")) {
+    const items: string[] = [];
+    if (cursor.take(")")) return items;
+    for (;;) {
+      items.push(readQuoted(cursor));
+      if (cursor.take(",")) continue;
+      if (cursor.take(")")) return items;
+      throw cursor.error("expected , or ) in array");
+    }
+  }
+  const constant = cursor.takeRegex(/^\$(true|false|null)(?![\w:])/i);
+  if (constant) {
+    const word = (constant[1] as string).toLowerCase();
+    return word === "null" ? null : word === "true";
+  }
+  throw cursor.error("expected a literal ('…', @(…), $true, $false or $null)");
+}
+
+/** Parses one complete PowerShell literal (exported for tests). */
+export function parsePowerShellLiteral(text: string): Value {
+  const cursor = new Cursor(text, 1);
+  const value = readValue(cursor);
+  cursor.expectEnd();
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing the script
+// ---------------------------------------------------------------------------------------------
+
+type Statement =
+  | { kind: "preference"; line: number }
+  | { kind: "splat"; line: number; variable: string; entries: Array<[string, Value]> }
+  | {
+      kind: "cmdlet";
+      line: number;
+      assignTo: string | null;
+      cmdlet: string;
+      splats: string[];
+      named: Array<[string, Value]>;
+    }
+  | { kind: "emit"; line: number; entries: Array<[string, { literal: Value } | { property: string }]> };
+
+interface ParsedScript {
+  statements: Statement[];
+}
+
+const CMDLET_NAMES = ["New-SendConnector", "Set-SendConnector", "Remove-SendConnector", "Get-SendConnector"];
+
+export function parseScript(script: string): ParsedScript {
+  const lines = script.split(/\r?\n/);
+  const statements: Statement[] = [];
+  let depth = 0; // inside try { }
+  let inCatch = false;
+  let sawCatch = false;
+  let i = 0;
+
+  const next = (): [string, number] | undefined => {
+    while (i < lines.length) {
+      const raw = lines[i] as string;
+      i++;
+      const trimmed = raw.trim();
+      if (trimmed === "" || trimmed.startsWith("#")) continue;
+      return [trimmed, i];
+    }
+    return undefined;
+  };
+
+  for (let item = next(); item !== undefined; item = next()) {
+    const [line, lineNumber] = item;
+    const cursor = new Cursor(line, lineNumber);
+
+    if (inCatch) {
+      if (line === "}") {
+        inCatch = false;
+        continue;
+      }
+      if (line === "[Console]::Error.WriteLine($_.ToString())" || /^exit \d+$/.test(line)) continue;
+      throw cursor.error("unsupported statement in catch block");
+    }
+    if (line === "try {") {
+      if (depth > 0 || sawCatch) throw cursor.error("nested or repeated try");
+      depth++;
+      continue;
+    }
+    if (line === "}" && depth > 0) {
+      depth--;
+      const following = next();
+      if (following?.[0] !== "catch {") {
+        throw new ScriptSyntaxError(`line ${lineNumber + 1}: the try block needs a catch block`);
+      }
+      inCatch = true;
+      sawCatch = true;
+      continue;
+    }
+    if (cursor.takeRegex(/^\$ErrorActionPreference\s*=/i)) {
+      readValue(cursor);
+      cursor.expectEnd();
+      statements.push({ kind: "preference", line: lineNumber });
+      continue;
+    }
+    const splatStart = cursor.takeRegex(/^\$(\w+)\s*=\s*@\{$/);
+    if (splatStart) {
+      statements.push({
+        kind: "splat",
+        line: lineNumber,
+        variable: (splatStart[1] as string).toLowerCase(),
+        entries: readHashtable(next, (entryCursor) => {
+          const value = readValue(entryCursor);
+          entryCursor.expectEnd();
+          return value;
+        }),
+      });
+      continue;
+    }
+    if (cursor.take("[pscustomobject]@{")) {
+      cursor.expectEnd();
+      const entries = readHashtable(
+        next,
+        (entryCursor) => {
+          const c = entryCursor.peek();
+          if (c !== undefined && (SINGLE_QUOTES.has(c) || c === "$" || c === "@")) {
+            const start = entryCursor.pos;
+            try {
+              const value = readValue(entryCursor);
+              entryCursor.expectEnd();
+              return { literal: value };
+            } catch (err) {
+              if (!(err instanceof ScriptSyntaxError)) throw err;
+              entryCursor.pos = start;
+            }
+          }
+          if (!/\$connector\.\w+/.test(entryCursor.rest())) throw entryCursor.error("unsupported result expression");
+          return { property: "" };
+        },
+        "} | ConvertTo-Json -Depth 4 -Compress",
+      ).map(([key, value]): [string, { literal: Value } | { property: string }] =>
+        "property" in value ? [key, { property: key }] : [key, value],
+      );
+      statements.push({ kind: "emit", line: lineNumber, entries });
+      continue;
+    }
+    const assign = cursor.takeRegex(/^\$(\w+)\s*=\s*/);
+    const cmdletMatch = cursor.takeRegex(/^[A-Za-z]+-[A-Za-z]+(?=\s|$)/);
+    if (cmdletMatch) {
+      const cmdlet = CMDLET_NAMES.find((name) => name.toLowerCase() === cmdletMatch[0].toLowerCase());
+      if (!cmdlet) throw cursor.error(`The term '${cmdletMatch[0]}' is not recognized as a cmdlet by this stand-in`);
+      const splats: string[] = [];
+      const named: Array<[string, Value]> = [];
+      while (!cursor.atEnd()) {
+        // The one bareword argument the generator writes; Stop is what the fake does anyway.
+        if (cursor.takeRegex(/^-ErrorAction\s+Stop(?=\s|$)/i)) continue;
+        const splatRef = cursor.takeRegex(/^@(\w+)(?=\s|$)/);
+        if (splatRef) {
+          splats.push((splatRef[1] as string).toLowerCase());
+          continue;
+        }
+        const colon = cursor.takeRegex(/^-(\w+):/);
+        if (colon) {
+          named.push([colon[1] as string, readValue(cursor)]);
+          continue;
+        }
+        const param = cursor.takeRegex(/^-(\w+)(?=\s|$)/);
+        if (param) {
+          named.push([param[1] as string, readValue(cursor)]);
+          continue;
+        }
+        throw cursor.error("unexpected token");
+      }
+      statements.push({
+        kind: "cmdlet",
+        line: lineNumber,
+        assignTo: assign ? (assign[1] as string).toLowerCase() : null,
+        cmdlet,
+        splats,
+        named,
+      });
+      continue;
+    }
+    throw cursor.error("unsupported statement");
+  }
+  if (depth > 0 || inCatch) throw new ScriptSyntaxError("missing closing brace at end of script");
+  return { statements };
+}
+
+function readHashtable<T>(next: () => [string, number] | undefined, readEntry: (cursor: Cursor) => T, closing = "}"): Array<[string, T]> {
+  const entries: Array<[string, T]> = [];
+  for (;;) {
+    const item = next();
+    if (!item) throw new ScriptSyntaxError("unterminated hashtable at end of script");
+    const [line, lineNumber] = item;
+    if (line === closing) return entries;
+    const cursor = new Cursor(line, lineNumber);
+    const key = cursor.takeRegex(/^(\w+)\s*=\s*/);
+    if (!key) throw cursor.error("expected Key = value");
+    entries.push([key[1] as string, readEntry(cursor)]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cmdlets
+// ---------------------------------------------------------------------------------------------
+
+type ParamKind = "string" | "nullableString" | "stringArray" | "boolean" | "tlsAuthLevel" | "usage";
+
+const SETTABLE: Record<string, ParamKind> = {
+  AddressSpaces: "stringArray",
+  SmartHosts: "stringArray",
+  SourceTransportServers: "stringArray",
+  Fqdn: "nullableString",
+  RequireTLS: "boolean",
+  TlsAuthLevel: "tlsAuthLevel",
+  TlsDomain: "nullableString",
+  TlsCertificateName: "nullableString",
+  CloudServicesMailEnabled: "boolean",
+  DNSRoutingEnabled: "boolean",
+  Enabled: "boolean",
+  Comment: "nullableString",
+};
+
+const CMDLET_PARAMETERS: Record<string, { params: Record<string, ParamKind>; mandatory: string[] }> = {
+  "New-SendConnector": {
+    params: { Name: "string", Usage: "usage", Confirm: "boolean", ...SETTABLE },
+    mandatory: ["Name", "AddressSpaces"],
+  },
+  "Set-SendConnector": {
+    params: { Identity: "string", Name: "string", Confirm: "boolean", ...SETTABLE },
+    mandatory: ["Identity"],
+  },
+  "Remove-SendConnector": { params: { Identity: "string", Confirm: "boolean" }, mandatory: ["Identity"] },
+  "Get-SendConnector": { params: { Identity: "string" }, mandatory: ["Identity"] },
+};
+
+const ENUMS: Record<string, string[]> = {
+  tlsAuthLevel: ["EncryptionOnly", "CertificateValidation", "DomainValidation"],
+  usage: ["Custom", "Internal", "Internet", "Partner"],
+};
+
+function bind(cmdlet: string, given: Array<[string, Value]>): Map<string, Value> {
+  const definition = CMDLET_PARAMETERS[cmdlet] as { params: Record<string, ParamKind>; mandatory: string[] };
+  const bound = new Map<string, Value>();
+  for (const [rawName, value] of given) {
+    const name = Object.keys(definition.params).find((p) => p.toLowerCase() === rawName.toLowerCase());
+    if (!name) throw new CmdletFailure(`A parameter cannot be found that matches parameter name '${rawName}'.`);
+    if (bound.has(name)) {
+      throw new CmdletFailure(`Cannot bind parameter because parameter '${name}' is specified more than once.`);
+    }
+    bound.set(name, convert(name, definition.params[name] as ParamKind, value));
+  }
+  const missing = definition.mandatory.filter((name) => !bound.has(name));
+  if (missing.length > 0) {
+    throw new CmdletFailure(`Cannot process command because of one or more missing mandatory parameters: ${missing.join(" ")}.`);
+  }
+  return bound;
+}
+
+function convert(name: string, kind: ParamKind, value: Value): Value {
+  const fail = (type: string): never => {
+    throw new CmdletFailure(
+      `Cannot bind parameter '${name}'. Cannot convert value "${Array.isArray(value) ? value.join(" ") : String(value)}" to type "${type}".`,
+    );
+  };
+  switch (kind) {
+    case "string":
+      return typeof value === "string" && value !== "" ? value : fail("System.String");
+    case "nullableString":
+      return value === null || typeof value === "string" ? (value === "" ? null : value) : fail("System.String");
+    case "stringArray":
+      if (value === null) return [];
+      if (typeof value === "string") return [value];
+      return Array.isArray(value) ? value : fail("Microsoft.Exchange.Data.MultiValuedProperty");
+    case "boolean":
+      return typeof value === "boolean" ? value : fail("System.Boolean");
+    case "tlsAuthLevel":
+    case "usage": {
+      if (value === null && kind === "tlsAuthLevel") return null;
+      const allowed = ENUMS[kind] as string[];
+      const match = typeof value === "string" ? allowed.find((v) => v.toLowerCase() === value.toLowerCase()) : undefined;
+      return match ?? fail(`${kind === "usage" ? "UsageType" : "TlsAuthLevel"}". Valid values are "${allowed.join(", ")}`);
+    }
+  }
+}
+
+function normalizeAddressSpace(value: string): string {
+  let result = value.includes(":") ? value : `SMTP:${value}`;
+  if (!/;\d+$/.test(result)) result = `${result};1`;
+  return result;
+}
+
+class Organization {
+  constructor(readonly state: FakeShellState) {}
+
+  find(identity: string): FakeSendConnector {
+    const wanted = identity.toLowerCase();
+    const found = this.state.sendConnectors.find((c) => c.Name.toLowerCase() === wanted || c.Guid.toLowerCase() === wanted);
+    if (!found) {
+      throw new CmdletFailure(
+        `The operation couldn't be performed because object '${identity}' couldn't be found on '${FAKE_DOMAIN_CONTROLLER}'.`,
+      );
+    }
+    return found;
+  }
+
+  assertUniqueName(name: string, self: FakeSendConnector | null): void {
+    if (this.state.sendConnectors.some((c) => c !== self && c.Name.toLowerCase() === name.toLowerCase())) {
+      throw new CmdletFailure(`A Send connector named '${name}' already exists in this organization. Choose a different name.`);
+    }
+  }
+
+  run(cmdlet: string, params: Map<string, Value>): FakeSendConnector | null {
+    switch (cmdlet) {
+      case "Get-SendConnector":
+        return this.find(params.get("Identity") as string);
+      case "Remove-SendConnector": {
+        const connector = this.find(params.get("Identity") as string);
+        this.state.sendConnectors = this.state.sendConnectors.filter((c) => c !== connector);
+        return null;
+      }
+      case "New-SendConnector": {
+        const name = params.get("Name") as string;
+        this.assertUniqueName(name, null);
+        const connector: FakeSendConnector = {
+          Identity: name,
+          Name: name,
+          Guid: randomUUID(),
+          Enabled: true,
+          AddressSpaces: [],
+          SmartHosts: [],
+          SourceTransportServers: [],
+          Fqdn: null,
+          RequireTLS: false,
+          TlsAuthLevel: null,
+          TlsDomain: null,
+          TlsCertificateName: null,
+          CloudServicesMailEnabled: false,
+          DNSRoutingEnabled: true,
+          Comment: null,
+          Usage: (params.get("Usage") as string | undefined) ?? null,
+        };
+        applySettings(connector, params);
+        validate(connector);
+        this.state.sendConnectors.push(connector);
+        return connector;
+      }
+      case "Set-SendConnector": {
+        const existing = this.find(params.get("Identity") as string);
+        const updated: FakeSendConnector = structuredClone(existing);
+        const newName = params.get("Name") as string | undefined;
+        if (newName !== undefined) {
+          this.assertUniqueName(newName, existing);
+          updated.Name = newName;
+          updated.Identity = newName;
+        }
+        applySettings(updated, params);
+        validate(updated);
+        Object.assign(existing, updated);
+        return null;
+      }
+      default:
+        throw new CmdletFailure(`The term '${cmdlet}' is not recognized.`);
+    }
+  }
+}
+
+function applySettings(connector: FakeSendConnector, params: Map<string, Value>): void {
+  const target = connector as unknown as Record<string, Value>;
+  for (const name of Object.keys(SETTABLE)) {
+    if (params.has(name)) target[name] = params.get(name) as Value;
+  }
+  connector.AddressSpaces = connector.AddressSpaces.map(normalizeAddressSpace);
+}
+
+// Checks Exchange documents for New-/Set-SendConnector.
+function validate(connector: FakeSendConnector): void {
+  if (connector.AddressSpaces.length === 0) {
+    throw new CmdletFailure("The AddressSpaces parameter can't be empty.");
+  }
+  if (!connector.DNSRoutingEnabled && connector.SmartHosts.length === 0) {
+    throw new CmdletFailure("The SmartHosts parameter is required when DNSRoutingEnabled is $false.");
+  }
+  if (connector.TlsAuthLevel === "DomainValidation" && !connector.DNSRoutingEnabled && connector.TlsDomain === null) {
+    throw new CmdletFailure("The TlsDomain parameter is required when TlsAuthLevel is DomainValidation and DNSRoutingEnabled is $false.");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a script
+// ---------------------------------------------------------------------------------------------
+
+export interface ScriptRun {
+  stdout: string[];
+  /** Set when a cmdlet failed: the message the script's catch block prints. */
+  error: string | null;
+}
+
+/** Executes a parsed script against the state (mutated in place); `persist` is called after each change. */
+export function runScript(script: ParsedScript, state: FakeShellState, persist: () => void = () => {}): ScriptRun {
+  const organization = new Organization(state);
+  const splats = new Map<string, Array<[string, Value]>>();
+  const variables = new Map<string, FakeSendConnector | null>();
+  const stdout: string[] = [];
+  try {
+    for (const statement of script.statements) {
+      switch (statement.kind) {
+        case "preference":
+          break;
+        case "splat":
+          splats.set(statement.variable, statement.entries);
+          break;
+        case "cmdlet": {
+          const given: Array<[string, Value]> = [];
+          for (const name of statement.splats) {
+            const entries = splats.get(name);
+            if (!entries) throw new CmdletFailure(`The variable '$${name}' cannot be retrieved because it has not been set.`);
+            given.push(...entries);
+          }
+          given.push(...statement.named);
+          const params = bind(statement.cmdlet, given);
+          const result = organization.run(statement.cmdlet, params);
+          if (statement.cmdlet !== "Get-SendConnector") persist();
+          if (statement.assignTo) variables.set(statement.assignTo, result ? structuredClone(result) : null);
+          break;
+        }
+        case "emit": {
+          const connector = variables.get("connector");
+          const out: Record<string, unknown> = {};
+          for (const [key, source] of statement.entries) {
+            if ("literal" in source) {
+              out[key] = source.literal;
+              continue;
+            }
+            if (!connector) throw new CmdletFailure("You cannot call a method on a null-valued expression.");
+            const value = (connector as unknown as Record<string, unknown>)[source.property];
+            // [string]$null is "" in PowerShell; [string[]]@() stays [].
+            out[key] = value === null || value === undefined ? "" : value;
+          }
+          stdout.push(JSON.stringify(out));
+          break;
+        }
+      }
+    }
+  } catch (err) {
+    if (err instanceof CmdletFailure) return { stdout, error: err.message };
+    throw err;
+  }
+  return { stdout, error: null };
+}
+
+function loadState(file: string): FakeShellState {
+  if (!fs.existsSync(file)) return { version: 1, sendConnectors: [] };
+  const json = JSON.parse(fs.readFileSync(file, "utf8")) as FakeShellState;
+  if (json?.version !== 1 || !Array.isArray(json.sendConnectors)) {
+    throw new Error(`${file} isn't a fake-exchange-shell state file.`);
+  }
+  return json;
+}
+
+function saveState(file: string, state: FakeShellState): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`);
+  fs.renameSync(temp, file);
+}
+
+function main(): void {
+  if (process.argv.includes("--help")) {
+    process.stdout.write(
+      `fake-exchange-shell: a stand-in for on-premises Exchange Management Shell, not Microsoft's product.\nReads a generated Send connector script on stdin; state in $${STATE_ENV}.\n`,
+    );
+    return;
+  }
+  const stateFile = process.env[STATE_ENV];
+  if (!stateFile) {
+    process.stderr.write(`fake-exchange-shell: set ${STATE_ENV} to the JSON state file path.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const chunks: Buffer[] = [];
+  process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk));
+  process.stdin.on("end", () => {
+    try {
+      const script = parseScript(Buffer.concat(chunks).toString("utf8"));
+      const state = loadState(stateFile);
+      const result = runScript(script, state, () => saveState(stateFile, state));
+      for (const line of result.stdout) process.stdout.write(`${line}\n`);
+      if (result.error !== null) {
+        process.stderr.write(`${result.error}\n`);
+        process.exitCode = 1;
+      }
+    } catch (err) {
+      const prefix = err instanceof ScriptSyntaxError ? "fake-exchange-shell: syntax error: " : "fake-exchange-shell: ";
+      process.stderr.write(`${prefix}${(err as Error).message}\n`);
+      process.exitCode = 2;
+    }
+  });
+}
+
+if (require.main === module) main();
