@@ -235,7 +235,12 @@ export async function read(id: string, props: InboundConnectorOutputs): Promise<
   const exo = client(props);
   const live = await exo.getInboundConnector(props.identity || props.name);
   if (!live) return { id: "", props: {} }; // deleted out of band: refresh drops it from state
-  return { id, props: { ...props, ...settingsFromLive(live) } };
+  // Keep the recorded form where the live value means the same ("smtp:*;1" is "*"): only real drift shows.
+  const current = settingsFromLive(live);
+  const drifted = Object.fromEntries(
+    SETTINGS.filter((setting) => !same(setting, props[setting], current[setting])).map((setting) => [setting, current[setting]]),
+  );
+  return { id, props: { ...props, ...drifted } };
 }
 
 export async function remove(_id: string, props: InboundConnectorOutputs): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type SendConnectorSpec,
   setSendConnectorScript,
 } from "../onprem/send-connector-script";
+import { normalizeSenderDomain } from "../../policy/src/engine/domain";
 import { comment } from "./inbound-connector-impl";
 
 /**
@@ -138,8 +139,9 @@ const COMPARED = [
   "fqdn",
 ] as const;
 
+/** Exchange prints address spaces as "SMTP:contoso.mail.onmicrosoft.com;1"; compare the address only. */
 function comparable(value: unknown): string {
-  if (Array.isArray(value)) return JSON.stringify(value.map((v) => String(v).toLowerCase()).sort());
+  if (Array.isArray(value)) return JSON.stringify(value.map((v) => normalizeSenderDomain(String(v))).sort());
   return JSON.stringify(typeof value === "string" ? value.toLowerCase() : (value ?? null));
 }
 
@@ -161,23 +163,12 @@ export async function update(_id: string, olds: SendConnectorOutputs, news: Send
 export async function read(id: string, props: SendConnectorOutputs): Promise<pulumi.dynamic.ReadResult> {
   const live = await get(props);
   if (!live) return { id: "", props: {} };
-  const current = specFromLive(live, props);
-  return {
-    id,
-    props: {
-      ...props,
-      addressSpaces: current.addressSpaces,
-      smartHosts: current.smartHosts,
-      sourceTransportServers: current.sourceTransportServers,
-      fqdn: current.fqdn,
-      requireTls: current.requireTls,
-      tlsAuthLevel: current.tlsAuthLevel,
-      tlsDomain: current.tlsDomain,
-      tlsCertificateName: current.tlsCertificateName,
-      cloudServicesMailEnabled: current.cloudServicesMailEnabled,
-      dnsRoutingEnabled: current.dnsRoutingEnabled,
-    },
-  };
+  const current = specFromLive(live, props) as unknown as Record<(typeof COMPARED)[number], unknown>;
+  // Keep the recorded form where the live value means the same ("SMTP:x;1" is "x"): only real drift shows.
+  const drifted = Object.fromEntries(
+    COMPARED.filter((key) => comparable(props[key]) !== comparable(current[key])).map((key) => [key, current[key]]),
+  );
+  return { id, props: { ...props, ...drifted } };
 }
 
 export async function remove(_id: string, props: SendConnectorOutputs): Promise<void> {

@@ -71,6 +71,18 @@ export class Workspace {
     });
   }
 
+  /** Starts pulumi in its own process group, to be killed mid-run like an interrupted CI job. */
+  start(args: readonly string[], cwd: string): { kill(): Promise<void> } {
+    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd, env: this.env, stdio: "ignore", detached: true });
+    const exited = new Promise<void>((resolveExit) => child.on("exit", () => resolveExit()));
+    return {
+      kill: async () => {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        await exited;
+      },
+    };
+  }
+
   /** `pulumi stack init` in a project folder, with config values (plain or secret). */
   async initStack(cwd: string, stack: string, config: Record<string, string> = {}, secrets: Record<string, string> = {}): Promise<void> {
     const init = await this.pulumi(["stack", "init", stack], cwd);

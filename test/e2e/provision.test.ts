@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ExchangeOnlineClient, StaticTokenProvider } from "../../components/exo/client";
+import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../local-exchange-online/server";
+import { POLICY_PACK, ROOT, Workspace } from "./harness";
+
+/**
+ * The root project against the local stand-in for Exchange Online and the stand-in Exchange
+ * Management Shell, through the real `pulumi up`, `refresh` and `destroy`.
+ */
+const TOKEN = "e2e-secret-token-4f1d9c";
+const TENANTS = {
+  "contoso.onmicrosoft.com": {
+    acceptedDomains: ["contoso.com", "relay.contoso.com", "contoso.onmicrosoft.com", "s5hg3dcg.smtp.vendor.example"],
+  },
+  "fabrikam.onmicrosoft.com": { acceptedDomains: ["fabrikam.com", "relay.fabrikam.com", "fabrikam.onmicrosoft.com"] },
+  "tailspintoys.onmicrosoft.com": { acceptedDomains: ["tailspintoys.com", "relay.tailspintoys.com", "tailspintoys.onmicrosoft.com"] },
+};
+
+/** Pulumi.demo.yaml, pointed at this test's server and shell; `edit` changes one thing. */
+function stackConfig(endpoint: string, edit: (yaml: string) => string = (yaml) => yaml): string {
+  const demo = readFileSync(join(ROOT, "Pulumi.demo.yaml"), "utf8");
+  return edit(
+    demo
+      .replace("mailflow-guard:exchangeOnlineEndpoint: http://127.0.0.1:18710", `mailflow-guard:exchangeOnlineEndpoint: ${endpoint}`)
+      .replace(
+        "- dist/local-exchange-online/fake-exchange-shell.js",
+        `- ${join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js")}`,
+      )
+      .replaceAll("certificateFile: examples/", `certificateFile: ${ROOT}/examples/`),
+  );
+}
+
+describe("provisioning through `pulumi up` against the local Exchange Online stand-in", () => {
+  let server: LocalExchangeOnline;
+  let workspace: Workspace;
+  let project: string;
+  let configFile: string;
+  let onPremState: string;
+  const stack = "provision";
+  const run = (args: string[]) => workspace.pulumi([...args, "--stack", stack], project);
+  const connectors = (tenant: keyof typeof TENANTS) => server.state().tenants[tenant]?.inboundConnectors ?? [];
+  const sendConnectors = () =>
+    (JSON.parse(readFileSync(onPremState, "utf8")) as { sendConnectors: { Name: string; SourceTransportServers: string[] }[] })
+      .sendConnectors;
+
+  before(async () => {
+    workspace = new Workspace();
+    onPremState = join(workspace.dir, "onprem.json");
+    Object.assign(workspace.env, { MAILFLOW_GUARD_EXO_TOKEN: TOKEN, MFG_FAKE_EXCHANGE_SHELL_STATE: onPremState });
+    server = await startLocalExchangeOnline({ tenants: TENANTS, statePath: join(workspace.dir, "exo.json"), log: () => {} });
+    // A connector this stack did not create: destroy must leave it alone.
+    const client = new ExchangeOnlineClient({
+      endpoint: server.url,
+      tenant: "contoso.onmicrosoft.com",
+      auth: new StaticTokenProvider(TOKEN),
+    });
+    await client.newInboundConnector({ Name: "Partner relay (not ours)", ConnectorType: "Partner", SenderDomains: ["partner.example"] });
+    // The root project's compiled program, run from a throw-away project folder so that the
+    // stack's config file (and its encryption salt) stay out of the checkout.
+    project = join(workspace.dir, "project");
+    mkdirSync(project);
+    writeFileSync(join(project, "Pulumi.yaml"), readFileSync(join(ROOT, "Pulumi.yaml")));
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "provision-e2e", main: relative(project, join(ROOT, "dist/program/index.js")) }),
+    );
+    symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+    const init = await workspace.pulumi(["stack", "init", stack], project);
+    configFile = join(project, `Pulumi.${stack}.yaml`);
+    writeFileSync(
+      configFile,
+      `${readFileSync(configFile, "utf8").trimEnd()}\n${stackConfig(server.url).replace(/^(#|encryptionsalt:).*\n/gm, "")}`,
+    );
+    assert.equal(init.code, 0, init.output);
+  });
+  after(async () => {
+    await server?.close();
+    workspace?.dispose();
+  });
+
+  it("creates every connector pair through the gate, converging through 429 and 500 responses", async () => {
+    server.injectFaults({ status: 429, retryAfter: 1 }, { status: 500 }, { status: 503, cmdlet: "New-InboundConnector" });
+    const result = await run(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /\+ 13 created/);
+    assert.deepEqual(server.pendingFaults(), []);
+    assert.deepEqual(
+      connectors("contoso.onmicrosoft.com")
+        .map((c) => [c.Name, c.ConnectorType, c.TlsSenderCertificateName, c.RequireTls])
+        .sort(),
+      [
+        ["Inbound from on-premises (relay.contoso.com)", "OnPremises", "relay.contoso.com", true],
+        ["Partner relay (not ours)", "Partner", null, false],
+        ["Vendor Signatures relay (s5hg3dcg.smtp.vendor.example)", "OnPremises", "s5hg3dcg.smtp.vendor.example", true],
+      ],
+    );
+    assert.equal(connectors("contoso.onmicrosoft.com").find((c) => c.Name.startsWith("Vendor"))?.RestrictDomainsToCertificate, true);
+    assert.deepEqual(
+      connectors("fabrikam.onmicrosoft.com").map((c) => c.TlsSenderCertificateName),
+      ["relay.fabrikam.com"],
+    );
+    assert.deepEqual(
+      sendConnectors()
+        .map((c) => c.Name)
+        .sort(),
+      ["Outbound to contoso.onmicrosoft.com", "Outbound to fabrikam.onmicrosoft.com", "Outbound to tailspintoys.onmicrosoft.com"],
+    );
+  });
+
+  it("keeps the credentials out of the state in plain text", async () => {
+    const exported = await run(["stack", "export"]);
+    assert.equal(exported.code, 0, exported.output);
+    assert.ok(!exported.stdout.includes(TOKEN), "the token appears in plain text in `pulumi stack export`");
+    const stateDir = join(workspace.dir, ".pulumi", "stacks");
+    const files = readdirSync(stateDir, { recursive: true })
+      .map(String)
+      .filter((file) => file.endsWith(".json"));
+    assert.ok(files.length > 0);
+    for (const file of files) assert.ok(!readFileSync(join(stateDir, file), "utf8").includes(TOKEN), `token in ${file}`);
+    assert.match(
+      exported.stdout,
+      /"connection": \{\s*"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/,
+    );
+  });
+
+  it("updates in place when the config changes", async () => {
+    const current = readFileSync(configFile, "utf8");
+    writeFileSync(configFile, current.replace("    - EX02\n", "    - EX02\n    - EX03\n"));
+    const result = await run(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /~ 3 updated/);
+    assert.doesNotMatch(result.output, /replaced/);
+    for (const connector of sendConnectors()) assert.deepEqual(connector.SourceTransportServers, ["EX01", "EX02", "EX03"]);
+  });
+
+  it("shows an out-of-band change in `pulumi refresh` and puts it back on the next up", async () => {
+    const client = new ExchangeOnlineClient({
+      endpoint: server.url,
+      tenant: "fabrikam.onmicrosoft.com",
+      auth: new StaticTokenProvider(TOKEN),
+    });
+    await client.setInboundConnector("Inbound from on-premises (relay.fabrikam.com)", { RequireTls: false });
+    const refresh = await run(["refresh", "--yes"]);
+    assert.equal(refresh.code, 0, refresh.output);
+    assert.match(refresh.output, /~ 1 updated\n\s+12 unchanged/);
+    // The drift is recorded in the state...
+    const exported = JSON.parse((await run(["stack", "export"])).stdout) as {
+      deployment: { resources: { urn: string; outputs?: { requireTls?: boolean } }[] };
+    };
+    const fabrikam = exported.deployment.resources.find((resource) => resource.urn.endsWith("::hybrid-fabrikam-inbound"));
+    assert.equal(fabrikam?.outputs?.requireTls, false);
+    // ...and the next preview plans to put it back, touching nothing else.
+    const preview = await run(["preview", "--diff"]);
+    assert.equal(preview.code, 0, preview.output);
+    assert.match(
+      preview.output,
+      /~ pulumi-nodejs:dynamic\/mailflow:InboundConnector: \(update\)\n\s+\[id=[^\]]+\]\n\s+\[urn=[^\]]+::hybrid-fabrikam-inbound\]/,
+    );
+    assert.match(preview.output, /~ 1 to update\n\s+12 unchanged/);
+    const up = await run(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
+    assert.equal(up.code, 0, up.output);
+    assert.equal(connectors("fabrikam.onmicrosoft.com")[0]?.RequireTls, true);
+  });
+
+  it("adopts, never duplicates, a connector whose create was interrupted after Exchange applied it", async () => {
+    const tailspin = () => connectors("tailspintoys.onmicrosoft.com");
+    const target = `urn:pulumi:${stack}::mailflow-guard::mailflow:exchange:HybridOrganization$mailflow:exchange:TenantConnectorPair$pulumi-nodejs:dynamic/mailflow:InboundConnector::hybrid-tailspintoys-inbound`;
+    const removed = await run(["destroy", "--yes", "--skip-preview", "--target", target]);
+    assert.equal(removed.code, 0, removed.output);
+    assert.equal(tailspin().length, 0);
+
+    // Within one run: Exchange applies the create but answers 500, the retry is refused as a
+    // duplicate, and the provider adopts the connector it made.
+    server.injectFaults({ status: 500, afterCommit: true, cmdlet: "New-InboundConnector" });
+    const retried = await run(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
+    assert.equal(retried.code, 0, retried.output);
+    assert.deepEqual(
+      tailspin().map((c) => c.Name),
+      ["Inbound from on-premises (relay.tailspintoys.com)"],
+    );
+
+    // Across runs: `pulumi up` is killed after Exchange applied the create, before the answer.
+    assert.equal((await run(["destroy", "--yes", "--skip-preview", "--target", target])).code, 0);
+    // The create is applied and answered with a 500; the retry hangs, and the run is killed then.
+    server.injectFaults(
+      { status: 500, afterCommit: true, cmdlet: "New-InboundConnector" },
+      { delayMs: 10_000, cmdlet: "New-InboundConnector" },
+    );
+    const killed = workspace.start(["up", "--yes", "--skip-preview", "--stack", stack], project);
+    while (tailspin().length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    await killed.kill();
+    server.clearFaults();
+    // What an operator does after a killed run on a file backend: release the stack's lock.
+    assert.equal((await run(["cancel", "--yes"])).code, 0);
+    const rerun = await run(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
+    assert.equal(rerun.code, 0, rerun.output);
+    assert.deepEqual(
+      tailspin().map((c) => c.Name),
+      ["Inbound from on-premises (relay.tailspintoys.com)"],
+    );
+  });
+
+  it("destroys only what the stack created", async () => {
+    const result = await run(["destroy", "--yes", "--skip-preview"]);
+    assert.equal(result.code, 0, result.output);
+    assert.deepEqual(
+      connectors("contoso.onmicrosoft.com").map((c) => c.Name),
+      ["Partner relay (not ours)"],
+    );
+    assert.deepEqual(connectors("fabrikam.onmicrosoft.com"), []);
+    assert.deepEqual(sendConnectors(), []);
+  });
+});
