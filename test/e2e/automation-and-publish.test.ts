@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { POLICY_PACK, policySection, ROOT, Workspace } from "./harness";
+
+const SCENARIO_PROJECT = join(ROOT, "examples", "connectors-by-hand");
+
+describe("the policy pack through the Automation API (policyPacks)", () => {
+  const workspace = new Workspace();
+  after(() => workspace.dispose());
+
+  async function previewScenario(stackName: string, scenario: string) {
+    const stack = await LocalWorkspace.createStack(
+      { stackName, workDir: SCENARIO_PROJECT },
+      { envVars: workspace.env as Record<string, string> },
+    );
+    await stack.setConfig("scenario", { value: `examples/scenarios/${scenario}.json` });
+    let output = "";
+    try {
+      await stack.preview({ policyPacks: [POLICY_PACK], onOutput: (line) => (output += line) });
+      return { blocked: false, output };
+    } catch (error) {
+      return { blocked: true, output: `${output}\n${(error as Error).message}` };
+    }
+  }
+
+  it("blocks the shared certificate name", async () => {
+    const result = await previewScenario("automation-blocked", "shared-certificate-name");
+    assert.equal(result.blocked, true, result.output);
+    assert.match(policySection(result.output), /\[mandatory\]\s+mailflow-guard v0\.1\.0\s+certificate-not-shared-across-tenants/);
+    assert.ok(
+      result.output.includes(
+        'Certificate name "relay.contoso.com" is used for 2 tenants: "contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com".',
+      ),
+    );
+  });
+
+  it("passes the clean twin", async () => {
+    const result = await previewScenario("automation-clean", "clean");
+    assert.equal(result.blocked, false, result.output);
+    assert.match(result.output, /Policy Packs run:/);
+    assert.doesNotMatch(result.output, /\[mandatory\]|\[advisory\]/);
+  });
+});
+
+describe("components stopped at preview by the pack", () => {
+  const workspace = new Workspace();
+  after(() => workspace.dispose());
+
+  it("two TenantConnectorPairs sharing one certificate: blocked before anything is created, naming both tenants and the certificate", async () => {
+    const project = join(ROOT, "examples", "shared-certificate");
+    await workspace.initStack(project, "e2e");
+    const result = await workspace.pulumi(["preview", "--stack", "e2e", "--policy-pack", POLICY_PACK], project);
+    assert.equal(result.code, 255, result.output);
+    assert.match(
+      policySection(result.output),
+      /Certificate [0-9A-F]{40} is used for 2 tenants: "contoso\.onmicrosoft\.com", "fabrikam\.onmicrosoft\.com"\. Fix: Issue a separate certificate per tenant/,
+    );
+  });
+});
+
+describe("the policy pack stands alone (what `pulumi policy publish` uploads)", () => {
+  const workspace = new Workspace();
+  after(() => workspace.dispose());
+
+  it("installs, builds and gates a preview from a copy in another folder", async () => {
+    const copy = join(workspace.dir, "published-pack");
+    mkdirSync(copy);
+    for (const entry of ["package.json", "package-lock.json", "PulumiPolicy.yaml", "tsconfig.json", "src"]) {
+      cpSync(join(POLICY_PACK, entry), join(copy, entry), { recursive: true });
+    }
+    execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: copy, stdio: "pipe" });
+    execFileSync("npm", ["run", "build"], { cwd: copy, stdio: "pipe" });
+    await workspace.initStack(SCENARIO_PROJECT, "published", { scenario: "examples/scenarios/shared-ip.json" });
+    const result = await workspace.pulumi(["preview", "--stack", "published", "--policy-pack", copy], SCENARIO_PROJECT);
+    assert.equal(result.code, 255, result.output);
+    assert.match(policySection(result.output), /\[mandatory\]\s+mailflow-guard v0\.1\.0\s+sender-ip-not-shared/);
+  });
+});
