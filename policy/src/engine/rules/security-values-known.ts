@@ -14,10 +14,9 @@ export const securityValuesKnown: Rule = {
   id: "security-values-known",
   description: "Checks that every security-relevant value (certificate identity, IPs, domains, tenant) is known when the policy runs.",
   defaultSeverity: "mandatory",
-  source: "DESIGN §6 (fail closed on unknown values)",
+  // @pulumi/policy would turn an unknown value into an advisory "can't run policy": fail closed instead.
+  source: "CrossGuard preview semantics (unknown values)",
   scope: "connector",
-  advisoryPart:
-    'Checks that every security-relevant value is known when the policy runs (reported as advisory when the config sets unknownValues to "advisory").',
   *check({ inventory, config }): Iterable<Draft> {
     const entities: (InboundConnector | SendConnector)[] = [...inventory.inboundConnectors, ...inventory.sendConnectors];
     for (const entity of entities) {
