@@ -81,7 +81,7 @@ export interface FaultSpec {
   status?: number;
   /** Seconds to put in a `Retry-After` header. */
   retryAfter?: number;
-  /** Sleep this long before answering (or before processing normally when there is no status). */
+  /** Sleep this long before answering (or before processing normally when there is no status); with afterCommit, after the commit. */
   delayMs?: number;
   /** Apply and persist the cmdlet, then answer with `status` anyway (an interrupted create). */
   afterCommit?: boolean;
@@ -1004,7 +1004,8 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
 
     const fault = takeFault(cmdletName);
     entry.fault = fault;
-    if (fault?.delayMs) await sleep(fault.delayMs, closing.signal);
+    // An "applied, then answered late" fault sleeps after the commit (see below); others before.
+    if (fault?.delayMs && !fault.afterCommit) await sleep(fault.delayMs, closing.signal);
     if (closing.signal.aborted) {
       return { status: 503, body: errorBody(new CmdletError(503, "ServiceUnavailable", "The server is shutting down.")) };
     }
@@ -1039,7 +1040,10 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
       throw err;
     }
     if (result.changed) engine.persist();
-    if (fault?.status !== undefined && fault.afterCommit) return faultOutcome({ ...fault, status: fault.status });
+    if (fault?.status !== undefined && fault.afterCommit) {
+      if (fault.delayMs) await sleep(fault.delayMs, closing.signal);
+      return faultOutcome({ ...fault, status: fault.status });
+    }
     return { status: 200, body: page(result.value, url, tenantSegment) };
   }
 

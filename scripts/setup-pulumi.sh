@@ -51,14 +51,14 @@ ldflags="-s -w -X github.com/pulumi/pulumi/pkg/v3/version.Version=$want -X githu
   cd "$tmp"
   # go.sum pins every module; the checksum database here lacks pkg/v3@v3.67.0, so go.sum alone verifies it.
   export GONOSUMDB=github.com/pulumi/pulumi/pkg
-  log "downloading modules"
-  go mod download -x 2>&1 | awk '/^# get .*200/ { n++; if (n % 50 == 0) printf "setup-pulumi: %d modules fetched\n", n > "/dev/stderr" }'
-  log "compiling (a line per 100 packages compiled)"
+  log "downloading the modules it needs and compiling (a line per 100 modules fetched or packages compiled)"
   set -o pipefail
   CGO_ENABLED=0 go build -v -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$tmp/bin/" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs 2>&1 |
-    awk '/^[a-z0-9.-]+\.[a-z]+\// || /^[a-z]+(\/[a-z0-9_]+)*$/ { n++; if (n % 100 == 0) printf "setup-pulumi: %d packages compiled\n", n > "/dev/stderr"; next } { print > "/dev/stderr" }'
+    awk '/^go: downloading / { d++; if (d % 100 == 0) printf "setup-pulumi: %d modules fetched\n", d > "/dev/stderr"; next }
+         /^[a-z0-9.-]+\.[a-z]+\// || /^[a-z]+(\/[a-z0-9_]+)*$/ { n++; if (n % 100 == 0) printf "setup-pulumi: %d packages compiled\n", n > "/dev/stderr"; next }
+         { print > "/dev/stderr" }'
 ) || die "go build of pulumi $want failed (see the messages above); nothing was installed"
 
 # The dynamic-provider plugin and the policy analyzer shim ship in the SDK's npm package.

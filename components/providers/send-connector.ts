@@ -1,24 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { lazyProvider } from "./lazy-provider";
 import type { SendConnectorInputs } from "./send-connector-impl";
 
-/**
- * The provider's code is loaded from its compiled file when Pulumi runs it, instead of being
- * serialized with every closure it touches: only this path and the method names end up in state.
- */
-const IMPLEMENTATION = require.resolve("./send-connector-impl");
-
-const provider: pulumi.dynamic.ResourceProvider = {
-  // biome-ignore lint/suspicious/noExplicitAny: the dynamic provider protocol passes untyped inputs
-  create: (inputs: any) => require(IMPLEMENTATION).create(inputs),
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  diff: (id: string, olds: any, news: any) => require(IMPLEMENTATION).diff(id, olds, news),
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  update: (id: string, olds: any, news: any) => require(IMPLEMENTATION).update(id, olds, news),
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  read: (id: string, props: any) => require(IMPLEMENTATION).read(id, props),
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  delete: (id: string, props: any) => require(IMPLEMENTATION).remove(id, props),
-};
+const provider = lazyProvider(require.resolve("./send-connector-impl"));
 
 export type SendConnectorArgs = {
   [K in keyof SendConnectorInputs]: pulumi.Input<SendConnectorInputs[K]>;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -71,15 +71,19 @@ export class Workspace {
     });
   }
 
-  /** Starts pulumi in its own process group, to be killed mid-run like an interrupted CI job. */
-  start(args: readonly string[], cwd: string): { kill(): Promise<void> } {
-    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd, env: this.env, stdio: "ignore", detached: true });
-    const exited = new Promise<void>((resolveExit) => child.on("exit", () => resolveExit()));
+  /** Starts pulumi in the background; the returned handle can crash its resource provider mid-operation. */
+  start(args: readonly string[], cwd: string): { crashProvider(): void; result: Promise<number> } {
+    const child = spawn("pulumi", [...args, "--non-interactive"], { cwd, env: this.env, stdio: "ignore" });
+    const result = new Promise<number>((resolveExit) => child.on("exit", (code) => resolveExit(code ?? -1)));
     return {
-      kill: async () => {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        await exited;
+      // SIGKILL of the dynamic provider process (a crash, an OOM kill): the engine itself stays sane.
+      crashProvider: () => {
+        for (const pid of descendants(child.pid ?? -1)) {
+          const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+          if (command.includes("dynamic-provider")) process.kill(pid, "SIGKILL");
+        }
       },
+      result,
     };
   }
 
@@ -101,6 +105,30 @@ export class Workspace {
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Every process below `root`, from /proc (Linux). */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift() as number) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
 }
 
 /** The `Policies:` / `Policy Violations:` part of a preview's output. */

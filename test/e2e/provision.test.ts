@@ -182,19 +182,15 @@ describe("provisioning through `pulumi up` against the local Exchange Online sta
       ["Inbound from on-premises (relay.tailspintoys.com)"],
     );
 
-    // Across runs: `pulumi up` is killed after Exchange applied the create, before the answer.
+    // Across runs: the provider process dies after Exchange applied the create, before it answered.
     assert.equal((await run(["destroy", "--yes", "--skip-preview", "--target", target])).code, 0);
-    // The create is applied and answered with a 500; the retry hangs, and the run is killed then.
-    server.injectFaults(
-      { status: 500, afterCommit: true, cmdlet: "New-InboundConnector" },
-      { delayMs: 10_000, cmdlet: "New-InboundConnector" },
-    );
-    const killed = workspace.start(["up", "--yes", "--skip-preview", "--stack", stack], project);
-    while (tailspin().length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
-    await killed.kill();
-    server.clearFaults();
-    // What an operator does after a killed run on a file backend: release the stack's lock.
-    assert.equal((await run(["cancel", "--yes"])).code, 0);
+    server.injectFaults({ delayMs: 3_000, afterCommit: true, status: 500, cmdlet: "New-InboundConnector" });
+    const interrupted = workspace.start(["up", "--yes", "--skip-preview", "--stack", stack], project);
+    // The create is applied; the answer is still 3 s away: crash the provider now.
+    while (tailspin().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    interrupted.crashProvider();
+    assert.notEqual(await interrupted.result, 0);
+    assert.equal(tailspin().length, 1);
     const rerun = await run(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
     assert.equal(rerun.code, 0, rerun.output);
     assert.deepEqual(
