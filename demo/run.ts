@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 /**
@@ -26,7 +26,7 @@ function banner(text: string): void {
 
 /** Runs pulumi with the output shown as is; returns the exit code. */
 function pulumi(args: string[], cwd: string): number {
-  process.stdout.write(`$ (cd ${cwd.replace(`${ROOT}/`, "") || "."} && pulumi ${args.join(" ")})\n`);
+  process.stdout.write(`$ (cd ${cwd === ROOT ? "." : cwd.replace(`${ROOT}/`, "")} && pulumi ${args.join(" ")})\n`);
   const result = spawnSync("pulumi", [...args, "--non-interactive"], { cwd, env, stdio: "inherit" });
   return result.status ?? 1;
 }
@@ -65,7 +65,15 @@ async function main(): Promise<void> {
   mkdirSync(join(WORK, "pulumi-state"), { recursive: true });
 
   banner("1/4  A misconfigured stack: two tenants share one certificate (examples/shared-certificate)");
-  const sharedDir = join(ROOT, "examples/shared-certificate");
+  // Run from a copy of the project folder, so the stack's config file stays out of the checkout.
+  const sharedDir = join(WORK, "shared-certificate");
+  mkdirSync(sharedDir);
+  copyFileSync(join(ROOT, "examples/shared-certificate/Pulumi.yaml"), join(sharedDir, "Pulumi.yaml"));
+  writeFileSync(
+    join(sharedDir, "package.json"),
+    JSON.stringify({ name: "shared-certificate", private: true, main: "../../../dist/examples/shared-certificate/index.js" }),
+  );
+  symlinkSync(join(ROOT, "node_modules"), join(sharedDir, "node_modules"));
   must(pulumi(["stack", "init", "demo"], sharedDir), "pulumi stack init");
   const blocked = pulumi(["preview", "--policy-pack", POLICY], sharedDir);
   if (blocked === 0) throw new Error("the gate let the shared certificate through");

@@ -6,17 +6,16 @@ import { after, describe, it } from "node:test";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { POLICY_PACK, policySection, ROOT, Workspace } from "./harness";
 
-const SCENARIO_PROJECT = join(ROOT, "examples", "connectors-by-hand");
+const SCENARIO_EXAMPLE = join(ROOT, "examples", "connectors-by-hand");
+const SCENARIO_MAIN = "dist/examples/connectors-by-hand/index.js";
 
 describe("the policy pack through the Automation API (policyPacks)", () => {
   const workspace = new Workspace();
   after(() => workspace.dispose());
+  const project = workspace.project(SCENARIO_EXAMPLE, SCENARIO_MAIN);
 
   async function previewScenario(stackName: string, scenario: string) {
-    const stack = await LocalWorkspace.createStack(
-      { stackName, workDir: SCENARIO_PROJECT },
-      { envVars: workspace.env as Record<string, string> },
-    );
+    const stack = await LocalWorkspace.createStack({ stackName, workDir: project }, { envVars: workspace.env as Record<string, string> });
     await stack.setConfig("scenario", { value: `examples/scenarios/${scenario}.json` });
     let output = "";
     try {
@@ -51,7 +50,7 @@ describe("components stopped at preview by the pack", () => {
   after(() => workspace.dispose());
 
   it("two TenantConnectorPairs sharing one certificate: blocked before anything is created, naming both tenants and the certificate", async () => {
-    const project = join(ROOT, "examples", "shared-certificate");
+    const project = workspace.project(join(ROOT, "examples", "shared-certificate"), "dist/examples/shared-certificate/index.js");
     await workspace.initStack(project, "e2e");
     const result = await workspace.pulumi(["preview", "--stack", "e2e", "--policy-pack", POLICY_PACK], project);
     assert.equal(result.code, 255, result.output);
@@ -74,8 +73,9 @@ describe("the policy pack stands alone (what `pulumi policy publish` uploads)", 
     }
     execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: copy, stdio: "pipe" });
     execFileSync("npm", ["run", "build"], { cwd: copy, stdio: "pipe" });
-    await workspace.initStack(SCENARIO_PROJECT, "published", { scenario: "examples/scenarios/shared-ip.json" });
-    const result = await workspace.pulumi(["preview", "--stack", "published", "--policy-pack", copy], SCENARIO_PROJECT);
+    const project = workspace.project(SCENARIO_EXAMPLE, SCENARIO_MAIN);
+    await workspace.initStack(project, "published", { scenario: "examples/scenarios/shared-ip.json" });
+    const result = await workspace.pulumi(["preview", "--stack", "published", "--policy-pack", copy], project);
     assert.equal(result.code, 255, result.output);
     assert.match(policySection(result.output), /\[mandatory\]\s+mailflow-guard v0\.1\.0\s+sender-ip-not-shared/);
   });

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 
 /**
  * Drives the real Pulumi CLI (the pinned build that scripts/setup.sh put on PATH) against a
@@ -69,6 +69,22 @@ export class Workspace {
       child.on("error", reject);
       child.on("close", (code) => resolvePromise({ code: code ?? -1, stdout, stderr, output }));
     });
+  }
+
+  /**
+   * A throw-away copy of a project folder that runs the same compiled program, so that stack
+   * config files (and their encryption salt) land here, not in the checkout.
+   */
+  project(source: string, main: string): string {
+    const copy = join(this.dir, "projects", basename(source));
+    mkdirSync(copy, { recursive: true });
+    writeFileSync(join(copy, "Pulumi.yaml"), readFileSync(join(source, "Pulumi.yaml")));
+    writeFileSync(
+      join(copy, "package.json"),
+      JSON.stringify({ name: basename(source), private: true, main: relative(copy, join(ROOT, main)) }),
+    );
+    symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
+    return copy;
   }
 
   /** Starts pulumi in the background; the returned handle can crash its resource provider mid-operation. */

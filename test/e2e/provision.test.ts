@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ExchangeOnlineClient, StaticTokenProvider } from "../../components/exo/client";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../local-exchange-online/server";
@@ -58,16 +58,8 @@ describe("provisioning through `pulumi up` against the local Exchange Online sta
       auth: new StaticTokenProvider(TOKEN),
     });
     await client.newInboundConnector({ Name: "Partner relay (not ours)", ConnectorType: "Partner", SenderDomains: ["partner.example"] });
-    // The root project's compiled program, run from a throw-away project folder so that the
-    // stack's config file (and its encryption salt) stay out of the checkout.
-    project = join(workspace.dir, "project");
-    mkdirSync(project);
-    writeFileSync(join(project, "Pulumi.yaml"), readFileSync(join(ROOT, "Pulumi.yaml")));
-    writeFileSync(
-      join(project, "package.json"),
-      JSON.stringify({ name: "provision-e2e", main: relative(project, join(ROOT, "dist/program/index.js")) }),
-    );
-    symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+    // The root project's compiled program, run from a throw-away copy of the project folder.
+    project = workspace.project(ROOT, "dist/program/index.js");
     const init = await workspace.pulumi(["stack", "init", stack], project);
     configFile = join(project, `Pulumi.${stack}.yaml`);
     writeFileSync(

@@ -9,7 +9,7 @@ import { POLICY_PACK, policySection, pulumiBinary, ROOT, Workspace } from "./har
  * Every scenario under examples/scenarios previewed through the real CLI with the policy pack:
  * each changes one thing in a clean two-tenant stack and names the policy that must fire.
  */
-const PROJECT = join(ROOT, "examples", "connectors-by-hand");
+const EXAMPLE = join(ROOT, "examples", "connectors-by-hand");
 const SCENARIOS = join(ROOT, "examples", "scenarios");
 // pulumi v3.67 ends a preview that a mandatory policy blocked with exit code 255.
 const BLOCKED_EXIT = 255;
@@ -30,6 +30,7 @@ const scenarios = readdirSync(SCENARIOS)
 
 describe("policy pack scenarios through `pulumi preview --policy-pack`", () => {
   const workspace = new Workspace();
+  const PROJECT = workspace.project(EXAMPLE, "dist/examples/connectors-by-hand/index.js");
   before(() => {
     const { path, version } = pulumiBinary();
     console.log(`# using ${path} ${version}`);
