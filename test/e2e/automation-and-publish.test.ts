@@ -45,6 +45,30 @@ describe("the policy pack through the Automation API (policyPacks)", () => {
   });
 });
 
+describe("the clean examples preview with exit 0 through the pack", () => {
+  const workspace = new Workspace();
+  after(() => workspace.dispose());
+
+  for (const example of ["hybrid-organization", "add-on-relay"]) {
+    it(`examples/${example}: pulumi preview --policy-pack, and the Automation API`, async () => {
+      const project = workspace.project(join(ROOT, "examples", example), `dist/examples/${example}/index.js`);
+      await workspace.initStack(project, "clean");
+      const result = await workspace.pulumi(["preview", "--stack", "clean", "--policy-pack", POLICY_PACK], project);
+      assert.equal(result.code, 0, result.output);
+      assert.match(result.output, /Policy Packs run:/);
+      assert.doesNotMatch(result.output, /\[mandatory\]|\[advisory\]/);
+      const stack = await LocalWorkspace.selectStack(
+        { stackName: "clean", workDir: project },
+        { envVars: workspace.env as Record<string, string> },
+      );
+      let output = "";
+      await stack.preview({ policyPacks: [POLICY_PACK], onOutput: (line) => (output += line) });
+      assert.match(output, /Policy Packs run:/);
+      assert.doesNotMatch(output, /\[mandatory\]|\[advisory\]/);
+    });
+  }
+});
+
 describe("components stopped at preview by the pack", () => {
   const workspace = new Workspace();
   after(() => workspace.dispose());
