@@ -39,7 +39,7 @@ if onpath="$(command -v pulumi 2>/dev/null)"; then
 fi
 
 command -v go >/dev/null 2>&1 ||
-  die "no Go toolchain on PATH. The Pulumi CLI $want is built from Go modules (its download host is unreachable here); install Go >= 1.20 (Debian: apt-get install golang) or put pulumi $want on PATH."
+  die "no Go toolchain on PATH. The Pulumi CLI $want is built from Go modules (its download host is unreachable here); install Go 1.20 or newer (https://go.dev/dl, or your distribution's golang package if it is that new) or put pulumi $want with pulumi-language-nodejs beside it on PATH."
 
 mkdir -p "$MFG_CACHE"
 tmp="$(mktemp -d "$MFG_CACHE/build.XXXXXX")"
