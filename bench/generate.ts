@@ -130,11 +130,13 @@ export function makeEstate(options: EstateOptions): Estate {
   const pick = (j: number) => Math.floor(random() * j);
   for (let j = 1; j < options.tenants; j++) {
     const t = tenants[j] as GenTenant;
-    if (random() < options.conflictShare) {
+    const sharesCertificate = random() < options.conflictShare;
+    const sharesName = random() < options.conflictShare;
+    if (sharesCertificate) {
       // The send connector of j presents i's certificate (one certificate, two tenants).
       t.certificateOf = pick(j);
       planted.sharedCertificate++;
-    } else if (random() < options.conflictShare) {
+    } else if (sharesName) {
       // j's own certificate also carries i's relay name (two certificates, one name, two tenants).
       const i = pick(j);
       t.extraName = (tenants[i] as GenTenant).relay;

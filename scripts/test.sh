@@ -10,4 +10,7 @@ echo "pulumi: $(command -v pulumi) $(pulumi version)"
 npm run --silent typecheck
 npm run --silent lint
 npm run --silent format:check
+# The benchmark harness at its smallest size, as a smoke check that it still works (no timings judged).
+node dist/bench/run.js --smoke
+# Last, so that the test runner's summary closes the output.
 node --test --test-concurrency=1 dist/test/unit dist/test/e2e

@@ -8,7 +8,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { z } from "zod";
-import { EngineConfigSchema, type EngineConfigInput, resolveConfig } from "../engine/config";
+import { type EngineConfig, type EngineConfigInput, EngineConfigSchema, resolveConfig } from "../engine/config";
 import { evaluate } from "../engine/evaluate";
 import { describe, type Finding } from "../engine/findings";
 import type { Rule } from "../engine/rule";
@@ -38,6 +38,19 @@ function engineConfig(rule: Rule, raw: object | undefined): EngineConfigInput {
   return picked as EngineConfigInput;
 }
 
+/** Policy config is the same for every resource of a run: validate it once per distinct value. */
+const resolvedConfigs = new Map<string, EngineConfig>();
+function resolvedConfig(rule: Rule, rawConfig: object | undefined): EngineConfig {
+  const config = engineConfig(rule, rawConfig);
+  const key = `${rule.id}\u0000${JSON.stringify(config)}`;
+  let resolved = resolvedConfigs.get(key);
+  if (!resolved) {
+    resolved = resolveConfig(config, `policy config of ${rule.id}`);
+    resolvedConfigs.set(key, resolved);
+  }
+  return resolved;
+}
+
 /** One line a person reads in the `Policies:` output: the message, the fix and where. */
 function violationText(finding: Finding): string {
   return describe(finding);
@@ -53,7 +66,7 @@ function evaluateResources(rule: Rule, resources: PulumiResourceLike[], rawConfi
   const { inventory, problems } = inventoryFromPulumiResources(resources);
   // A resource that cannot be read is not a pass: it is reported, so the gate never fails open.
   for (const problem of problems) report(`Cannot check ${problem}`);
-  return evaluate(inventory, {}, { rules: [rule], resolved: resolveConfig(engineConfig(rule, rawConfig), `policy config of ${rule.id}`) });
+  return evaluate(inventory, {}, { rules: [rule], resolved: resolvedConfig(rule, rawConfig) });
 }
 
 function resourcePolicy(rule: Rule, severity: Finding["severity"], name: string, description: string): ResourceValidationPolicy {

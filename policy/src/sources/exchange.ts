@@ -496,39 +496,47 @@ export interface AssemblyNotes {
 const PROTECTION_HOST = /^(.+)\.mail\.protection\.outlook\.com$/;
 const ROUTING_DOMAIN = /^(.+)\.mail\.onmicrosoft\.com$/;
 
-/** The tenants a send connector routes to, from its smart hosts and address spaces. */
-export function tenantsOfSendConnector(
-  connector: Pick<SendConnector, "smartHosts" | "addressSpaces">,
-  tenants: readonly Tenant[],
-): string[] {
+/**
+ * Maps send connectors to the tenants they route to: smart host `<prefix>.mail.protection.outlook.com`
+ * (initial domain or accepted domain form) and address space `<prefix>.mail.onmicrosoft.com` or an
+ * accepted domain held by exactly one tenant of the run. The lookups are built once for all
+ * connectors, so an organization-wide audit stays linear.
+ */
+export function tenantRouter(tenants: readonly Tenant[]): (connector: Pick<SendConnector, "smartHosts" | "addressSpaces">) => string[] {
   const byHost = new Map<string, string>();
   const byDomain = new Map<string, string[]>();
+  const names = new Set<string>();
   for (const tenant of tenants) {
+    names.add(tenant.name);
     byHost.set(tenant.name.replace(/\.onmicrosoft\.com$/, "").replaceAll(".", "-"), tenant.name);
     for (const domain of tenant.acceptedDomains) {
-      byDomain.set(domain, [...(byDomain.get(domain) ?? []), tenant.name]);
-      if (!domain.endsWith(".onmicrosoft.com"))
-        byHost.set(domain.replaceAll(".", "-"), byHost.get(domain.replaceAll(".", "-")) ?? tenant.name);
+      const owners = byDomain.get(domain);
+      if (owners) owners.push(tenant.name);
+      else byDomain.set(domain, [tenant.name]);
+      const host = domain.replaceAll(".", "-");
+      if (!domain.endsWith(".onmicrosoft.com") && !byHost.has(host)) byHost.set(host, tenant.name);
     }
   }
-  const found = new Set<string>();
-  for (const host of connector.smartHosts) {
-    const prefix = PROTECTION_HOST.exec(host)?.[1];
-    const tenant = prefix === undefined ? undefined : byHost.get(prefix);
-    if (tenant) found.add(tenant);
-  }
-  for (const space of connector.addressSpaces) {
-    const prefix = ROUTING_DOMAIN.exec(space)?.[1];
-    if (prefix !== undefined) {
-      const initial = `${prefix}.onmicrosoft.com`;
-      if (tenants.some((t) => t.name === initial)) found.add(initial);
-      continue;
+  return (connector) => {
+    const found = new Set<string>();
+    for (const host of connector.smartHosts) {
+      const prefix = PROTECTION_HOST.exec(host)?.[1];
+      const tenant = prefix === undefined ? undefined : byHost.get(prefix);
+      if (tenant) found.add(tenant);
     }
-    // An accepted domain routes to its tenant only when exactly one tenant in the run has it.
-    const owners = byDomain.get(space);
-    if (owners?.length === 1 && owners[0]) found.add(owners[0]);
-  }
-  return [...found].sort();
+    for (const space of connector.addressSpaces) {
+      const prefix = ROUTING_DOMAIN.exec(space)?.[1];
+      if (prefix !== undefined) {
+        const initial = `${prefix}.onmicrosoft.com`;
+        if (names.has(initial)) found.add(initial);
+        continue;
+      }
+      // An accepted domain routes to its tenant only when exactly one tenant in the run has it.
+      const owners = byDomain.get(space);
+      if (owners?.length === 1 && owners[0]) found.add(owners[0]);
+    }
+    return [...found].sort();
+  };
 }
 
 function pointsAtExchangeOnline(connector: Pick<SendConnector, "smartHosts" | "addressSpaces">): boolean {
@@ -550,13 +558,16 @@ export function assembleInventory(parts: {
   const byName = new Map<string, Certificate[]>();
   for (const certificate of parts.certificates) {
     const key = exchangeTlsCertificateName(certificate);
-    byName.set(key, [...(byName.get(key) ?? []), certificate]);
+    const list = byName.get(key);
+    if (list) list.push(certificate);
+    else byName.set(key, [certificate]);
   }
+  const tenantsOf = tenantRouter(parts.tenants);
   const used = new Set<string>();
   const sendConnectors: SendConnector[] = [];
   const skippedSendConnectors: SendConnector[] = [];
   for (const connector of parts.sendConnectors) {
-    const tenants = connector.tenants.length > 0 ? connector.tenants : tenantsOfSendConnector(connector, parts.tenants);
+    const tenants = connector.tenants.length > 0 ? connector.tenants : tenantsOf(connector);
     if (tenants.length === 0 && !pointsAtExchangeOnline(connector)) {
       skippedSendConnectors.push(connector);
       continue;

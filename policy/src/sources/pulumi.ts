@@ -120,6 +120,100 @@ function issues(error: z.ZodError, resource: string): string {
   return error.issues.map((issue) => `${resource}: '${issue.path.join(".") || "(props)"}' ${issue.message}`).join("\n");
 }
 
+/** What one resource contributes to the inventory. */
+interface Normalized {
+  readonly inbound?: InboundConnector;
+  readonly send?: SendConnector;
+  readonly tenant?: Tenant;
+  readonly certificate?: Certificate;
+  readonly problems: readonly string[];
+}
+
+function normalizeInbound(
+  resource: PulumiResourceLike,
+  values: Record<string, unknown>,
+  unknown: string[],
+  ref: ResourceRef,
+  label: string,
+  source?: string,
+): Normalized {
+  const { acceptedDomains, ...connector } = values;
+  if (unknown.includes("tenant")) {
+    // Without the tenant nothing about the path can be checked; the unknown-value rule reports it.
+    connector.tenant = "unknown.invalid";
+  }
+  const parsed = InboundConnectorSchema.safeParse({ ...connector, name: connector.name ?? resource.name, ref, unknown });
+  if (!parsed.success) return { problems: [issues(parsed.error, label)] };
+  if (unknown.includes("tenant") || unknown.includes("acceptedDomains") || !Array.isArray(acceptedDomains)) {
+    return { inbound: parsed.data, problems: [] };
+  }
+  const tenant = TenantSchema.safeParse({ name: parsed.data.tenant, acceptedDomains, ...(source ? { source } : {}) });
+  return tenant.success
+    ? { inbound: parsed.data, tenant: tenant.data, problems: [] }
+    : { inbound: parsed.data, problems: [issues(tenant.error, label)] };
+}
+
+function normalizeSend(
+  resource: PulumiResourceLike,
+  values: Record<string, unknown>,
+  unknown: string[],
+  ref: ResourceRef,
+  label: string,
+): Normalized {
+  const { certificatePem, ...connector } = values;
+  const problems: string[] = [];
+  let certificate: Certificate | undefined;
+  let thumbprint = connector.certificateThumbprint as string | undefined;
+  if (typeof certificatePem === "string") {
+    try {
+      certificate = certificateFromPem(certificatePem, `${label}.certificatePem`, {
+        ref: { kind: "certificate", name: `${resource.name} certificate`, ...(resource.urn ? { urn: resource.urn } : {}) },
+      });
+      thumbprint ??= certificate.thumbprint;
+    } catch (error) {
+      problems.push(error instanceof InputError ? error.message : String(error));
+    }
+  }
+  const parsed = SendConnectorSchema.safeParse({
+    ...connector,
+    ...(thumbprint ? { certificateThumbprint: thumbprint } : {}),
+    name: connector.name ?? resource.name,
+    ref,
+    unknown,
+  });
+  if (!parsed.success) return { problems: [...problems, issues(parsed.error, label)] };
+  return { send: parsed.data, ...(certificate ? { certificate } : {}), problems };
+}
+
+/**
+ * The policy pack asks for the same resources once per policy; parsing a certificate and
+ * validating a connector are the expensive part, so results are kept by the resource's exact
+ * content (URN and values), never by identity alone: a changed value is normalized anew.
+ */
+const memo = new Map<string, Normalized>();
+const MEMO_LIMIT = 50_000;
+
+function normalize(resource: PulumiResourceLike, source?: string): Normalized {
+  const inbound = resource.type === INBOUND_CONNECTOR_TYPE;
+  const { values, unknown } = readAll(resource.props, inbound ? INBOUND_KEYS : SEND_KEYS);
+  const key = JSON.stringify([resource.type, resource.name, resource.urn ?? null, source ?? null, values, unknown]);
+  const known = memo.get(key);
+  if (known) return known;
+  const ref: ResourceRef = {
+    kind: inbound ? "inboundConnector" : "sendConnector",
+    name: resource.name,
+    ...(resource.urn ? { urn: resource.urn } : {}),
+    ...(source ? { source } : {}),
+  };
+  const label = `${inbound ? "InboundConnector" : "SendConnector"} "${resource.name}"`;
+  const result = inbound
+    ? normalizeInbound(resource, values, unknown, ref, label, source)
+    : normalizeSend(resource, values, unknown, ref, label);
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, result);
+  return result;
+}
+
 /** Builds the inventory from Pulumi resources; unknown fields are recorded, never guessed. */
 export function inventoryFromPulumiResources(resources: Iterable<PulumiResourceLike>, source?: string): PulumiInventory {
   const tenants = new Map<string, Tenant>();
@@ -130,62 +224,17 @@ export function inventoryFromPulumiResources(resources: Iterable<PulumiResourceL
 
   for (const resource of resources) {
     if (resource.type !== INBOUND_CONNECTOR_TYPE && resource.type !== SEND_CONNECTOR_TYPE) continue;
-    const ref: ResourceRef = {
-      kind: resource.type === INBOUND_CONNECTOR_TYPE ? "inboundConnector" : "sendConnector",
-      name: resource.name,
-      ...(resource.urn ? { urn: resource.urn } : {}),
-      ...(source ? { source } : {}),
-    };
-    const label = `${resource.type === INBOUND_CONNECTOR_TYPE ? "InboundConnector" : "SendConnector"} "${resource.name}"`;
-    if (resource.type === INBOUND_CONNECTOR_TYPE) {
-      const { values, unknown } = readAll(resource.props, INBOUND_KEYS);
-      const { acceptedDomains, ...connector } = values;
-      if (unknown.includes("tenant")) {
-        // Without the tenant nothing about the path can be checked; the unknown-value rule reports it.
-        connector.tenant = "unknown.invalid";
-      }
-      const parsed = InboundConnectorSchema.safeParse({ ...connector, name: connector.name ?? resource.name, ref, unknown });
-      if (!parsed.success) {
-        problems.push(issues(parsed.error, label));
-        continue;
-      }
-      inboundConnectors.push(parsed.data);
-      if (!unknown.includes("tenant") && !unknown.includes("acceptedDomains") && Array.isArray(acceptedDomains)) {
-        const tenant = TenantSchema.safeParse({ name: parsed.data.tenant, acceptedDomains, ...(source ? { source } : {}) });
-        if (!tenant.success) problems.push(issues(tenant.error, label));
-        else {
-          const known = tenants.get(tenant.data.name);
-          const merged = new Set([...(known?.acceptedDomains ?? []), ...tenant.data.acceptedDomains]);
-          tenants.set(tenant.data.name, { ...tenant.data, acceptedDomains: [...merged] });
-        }
-      }
-    } else {
-      const { values, unknown } = readAll(resource.props, SEND_KEYS);
-      const { certificatePem, ...connector } = values;
-      let thumbprint = connector.certificateThumbprint as string | undefined;
-      if (typeof certificatePem === "string") {
-        try {
-          const certificate = certificateFromPem(certificatePem, `${label}.certificatePem`, {
-            ref: { kind: "certificate", name: `${resource.name} certificate`, ...(resource.urn ? { urn: resource.urn } : {}) },
-          });
-          certificates.set(certificate.thumbprint, certificate);
-          thumbprint ??= certificate.thumbprint;
-        } catch (error) {
-          problems.push(error instanceof InputError ? error.message : String(error));
-        }
-      }
-      const parsed = SendConnectorSchema.safeParse({
-        ...connector,
-        ...(thumbprint ? { certificateThumbprint: thumbprint } : {}),
-        name: connector.name ?? resource.name,
-        ref,
-        unknown,
-      });
-      if (!parsed.success) {
-        problems.push(issues(parsed.error, label));
-        continue;
-      }
-      sendConnectors.push(parsed.data);
+    const normalized = normalize(resource, source);
+    problems.push(...normalized.problems);
+    if (normalized.inbound) inboundConnectors.push(normalized.inbound);
+    if (normalized.send) sendConnectors.push(normalized.send);
+    if (normalized.certificate) certificates.set(normalized.certificate.thumbprint, normalized.certificate);
+    if (normalized.tenant) {
+      const known = tenants.get(normalized.tenant.name);
+      const merged = known
+        ? [...new Set([...known.acceptedDomains, ...normalized.tenant.acceptedDomains])]
+        : normalized.tenant.acceptedDomains;
+      tenants.set(normalized.tenant.name, { ...normalized.tenant, acceptedDomains: merged });
     }
   }
   return {
