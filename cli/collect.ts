@@ -14,7 +14,7 @@ import {
   readSendConnectors,
 } from "../policy/src/sources/exchange";
 
-/** The export file names an admin writes (see cli/README-snippet.md). */
+/** The export file names an admin writes (README: "Exports an admin runs"). */
 export const EXPORT_FILES = {
   acceptedDomains: "AcceptedDomain.json",
   inboundConnectors: "InboundConnector.json",
