@@ -57,7 +57,7 @@ ldflags="-s -w -X github.com/pulumi/pulumi/pkg/v3/version.Version=$want -X githu
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
     github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs 2>&1 |
     awk '/^go: downloading / { d++; if (d % 100 == 0) printf "setup-pulumi: %d modules fetched\n", d > "/dev/stderr"; next }
-         /^[a-z0-9.-]+\.[a-z]+\// || /^[a-z]+(\/[a-z0-9_]+)*$/ { n++; if (n % 100 == 0) printf "setup-pulumi: %d packages compiled\n", n > "/dev/stderr"; next }
+         /^[^ :]+$/ { n++; if (n % 100 == 0) printf "setup-pulumi: %d packages compiled\n", n > "/dev/stderr"; next }
          { print > "/dev/stderr" }'
 ) || die "go build of pulumi $want failed (see the messages above); nothing was installed"
 
