@@ -601,6 +601,38 @@ function saveState(file: string, state: FakeShellState): void {
   fs.renameSync(temp, file);
 }
 
+/**
+ * Several shells run at once (Pulumi creates connectors in parallel), and each one reads, changes
+ * and writes the whole state file: hold an exclusive lock file around that, as the directory
+ * service serializes writes for the real shell. A lock older than a minute is a crashed holder's.
+ */
+function withStateLock<T>(stateFile: string, work: () => T): T {
+  const lock = `${stateFile}.lock`;
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 60_000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(lock, "wx"));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > 60_000) fs.rmSync(lock, { force: true });
+      } catch {
+        // released meanwhile
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the state lock ${lock}`);
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
 function main(): void {
   if (process.argv.includes("--help")) {
     process.stdout.write(
@@ -619,8 +651,10 @@ function main(): void {
   process.stdin.on("end", () => {
     try {
       const script = parseScript(Buffer.concat(chunks).toString("utf8"));
-      const state = loadState(stateFile);
-      const result = runScript(script, state, () => saveState(stateFile, state));
+      const result = withStateLock(stateFile, () => {
+        const state = loadState(stateFile);
+        return runScript(script, state, () => saveState(stateFile, state));
+      });
       for (const line of result.stdout) process.stdout.write(`${line}\n`);
       if (result.error !== null) {
         process.stderr.write(`${result.error}\n`);

@@ -301,6 +301,16 @@ describe("fake Exchange shell (stand-in) through runPowerShell", () => {
   const hostile = "x'; Remove-Item C:\\ -Recurse; '\u2019 `$(whoami)` \"$env:PATH\"";
   const renamed = "\u2018y\u201B; exit 0; #";
 
+  test("keeps every connector when several shells create at once (Pulumi runs creates in parallel)", async () => {
+    const names = ["Outbound to a", "Outbound to b", "Outbound to c", "Outbound to d", "Outbound to e", "Outbound to f"];
+    await Promise.all(names.map((name) => run(newSendConnectorScript({ ...spec, name }))));
+    const state = JSON.parse(fs.readFileSync(env.MFG_FAKE_EXCHANGE_SHELL_STATE as string, "utf8")) as {
+      sendConnectors: { Name: string }[];
+    };
+    assert.deepEqual(state.sendConnectors.map((c) => c.Name).sort(), names);
+    await Promise.all(names.map((name) => run(removeSendConnectorScript(name))));
+  });
+
   test("create, read, rename and remove a connector with a hostile name", async () => {
     const created = parseSendConnectorOutput((await run(newSendConnectorScript({ ...spec, name: hostile }))).json);
     assert.deepEqual(
