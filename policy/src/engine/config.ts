@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { normalizeDomain } from "./domain";
 import { InputError } from "./errors";
 import { type Ipv4Block, parseIpv4Block } from "./ipv4";
 
@@ -9,24 +10,51 @@ export const EXCHANGE_ONLINE_RANGES = ["40.92.0.0/15", "40.107.0.0/16", "52.100.
  * The org-wide assignment table (written by `mailflow-guard inventory`, read by the pack's
  * cross-tenant rules): which tenant owns which certificates, certificate names and sender IPs.
  */
+const TenantAssignmentSchema = z
+  .object({
+    certificateThumbprints: z.array(z.string().regex(/^[0-9A-Fa-f:]{40,59}$/, "must be a SHA-1 thumbprint (40 hex digits)")).default([]),
+    certificateNames: z.array(z.string()).default([]),
+    senderIPAddresses: z.array(z.string()).default([]),
+    sendConnectors: z.array(z.string()).default([]),
+    /** Where the assignment was read from (stack name, export folder). */
+    source: z.string().optional(),
+  })
+  .strict();
+type TenantAssignment = z.output<typeof TenantAssignmentSchema>;
+
+/**
+ * The table as the rules compare it: tenant keys and certificate names normalized like every other
+ * domain, thumbprints as 40 upper-case hex digits. Done once here, so no rule normalizes it again.
+ */
+function normalizeAssignments(tenants: Record<string, TenantAssignment>, ctx: z.RefinementCtx): Record<string, TenantAssignment> {
+  const normalized: Record<string, TenantAssignment> = {};
+  for (const [key, assignment] of Object.entries(tenants)) {
+    try {
+      const tenant = normalizeDomain(key, `orgAssignments.tenants["${key}"]`);
+      const known = normalized[tenant];
+      const certificateThumbprints = assignment.certificateThumbprints.map((thumbprint) => thumbprint.replaceAll(":", "").toUpperCase());
+      const certificateNames = assignment.certificateNames.map((name, i) =>
+        normalizeDomain(name, `orgAssignments.tenants["${key}"].certificateNames[${i}]`),
+      );
+      normalized[tenant] = {
+        ...assignment,
+        certificateThumbprints: [...(known?.certificateThumbprints ?? []), ...certificateThumbprints],
+        certificateNames: [...(known?.certificateNames ?? []), ...certificateNames],
+        senderIPAddresses: [...(known?.senderIPAddresses ?? []), ...assignment.senderIPAddresses],
+        sendConnectors: [...(known?.sendConnectors ?? []), ...assignment.sendConnectors],
+      };
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  }
+  return normalized;
+}
+
 export const OrgAssignmentsSchema = z
   .object({
     version: z.literal(1, { error: "orgAssignments.version must be 1" }),
-    tenants: z.record(
-      z.string(),
-      z
-        .object({
-          certificateThumbprints: z
-            .array(z.string().regex(/^[0-9A-Fa-f:]{40,59}$/, "must be a SHA-1 thumbprint (40 hex digits)"))
-            .default([]),
-          certificateNames: z.array(z.string()).default([]),
-          senderIPAddresses: z.array(z.string()).default([]),
-          sendConnectors: z.array(z.string()).default([]),
-          /** Where the assignment was read from (stack name, export folder). */
-          source: z.string().optional(),
-        })
-        .strict(),
-    ),
+    tenants: z.record(z.string(), TenantAssignmentSchema).transform(normalizeAssignments),
   })
   .strict();
 export type OrgAssignments = z.infer<typeof OrgAssignmentsSchema>;

@@ -1,4 +1,3 @@
-import { normalizeDomain } from "../domain";
 import type { Certificate, ResourceRef } from "../model";
 import type { Draft, Rule } from "../rule";
 import { presentedNames } from "../x509";
@@ -87,16 +86,11 @@ export const certificateReuse: Rule = {
     if (!org) return;
     const orgByThumbprint = new Map<string, string[]>();
     const orgByName = new Map<string, string[]>();
-    for (const [tenant, assignment] of Object.entries(org.tenants)) {
-      const owner = tenant.toLowerCase();
-      for (const raw of assignment.certificateThumbprints) {
-        const thumbprint = raw.replaceAll(":", "").toUpperCase();
+    // The config schema has already normalized the table's tenants, thumbprints and names.
+    for (const [owner, assignment] of Object.entries(org.tenants)) {
+      for (const thumbprint of assignment.certificateThumbprints)
         orgByThumbprint.set(thumbprint, [...(orgByThumbprint.get(thumbprint) ?? []), owner]);
-      }
-      for (const raw of assignment.certificateNames) {
-        const name = normalizeDomain(raw, `orgAssignments.tenants["${tenant}"].certificateNames[]`);
-        orgByName.set(name, [...(orgByName.get(name) ?? []), owner]);
-      }
+      for (const name of assignment.certificateNames) orgByName.set(name, [...(orgByName.get(name) ?? []), owner]);
     }
     for (const [thumbprint, tenants] of index.tenantsByThumbprint) {
       for (const tenant of tenants) {

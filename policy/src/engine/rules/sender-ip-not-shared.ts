@@ -1,5 +1,4 @@
 import type { EngineConfig } from "../config";
-import { normalizeDomain } from "../domain";
 import { classifySenderAddress, type Ipv4Block, nonPublicBlock } from "../ipv4";
 import type { Inventory, ResourceRef } from "../model";
 import type { Draft, Rule } from "../rule";
@@ -48,8 +47,7 @@ export function senderClaims(inventory: Inventory, config: EngineConfig): Sender
   }
   // The inventory is the current truth for its own tenants; their org-table rows may be stale.
   const inventoryTenants = new Set(inventory.inboundConnectors.map((connector) => connector.tenant));
-  for (const [key, assignment] of Object.entries(config.orgAssignments?.tenants ?? {})) {
-    const tenant = normalizeDomain(key, `orgAssignments.tenants["${key}"]`);
+  for (const [tenant, assignment] of Object.entries(config.orgAssignments?.tenants ?? {})) {
     if (inventoryTenants.has(tenant)) continue;
     for (const raw of assignment.senderIPAddresses) {
       const parsed = classifySenderAddress(raw);
