@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { normalizeSenderDomain } from "../../policy/src/engine/domain";
 import { evaluate } from "../../policy/src/engine/evaluate";
 import { describe } from "../../policy/src/engine/findings";
+import { INBOUND_CONNECTOR_TYPE, inventoryFromPulumiResources } from "../../policy/src/sources/pulumi";
 import {
   ExchangeOnlineClient,
   ExchangeOnlineError,
@@ -123,38 +124,20 @@ export function settingsFromLive(live: Record<string, unknown>): Partial<Record<
   return settings;
 }
 
-/** Verifies the certificate name against the live tenant's accepted domains, with the engine's own rule. */
+/**
+ * Verifies the certificate name against the live tenant's accepted domains: the connector as the
+ * pack would read it (the same normalizer), with the tenant's accepted domains from Get-AcceptedDomain
+ * instead of the declared ones, judged by the engine's own rule.
+ */
 async function verifyAcceptedDomain(exo: ExchangeOnlineClient, inputs: InboundConnectorInputs): Promise<void> {
   if (!inputs.tlsSenderCertificateName) return;
   const live = await exo.getAcceptedDomains();
   const acceptedDomains = live.map((domain) => String(domain.DomainName ?? domain.Name));
-  const findings = evaluate(
-    {
-      tenants: [{ name: inputs.tenant, acceptedDomains }],
-      inboundConnectors: [
-        {
-          ref: { kind: "inboundConnector", name: inputs.name },
-          name: inputs.name,
-          tenant: inputs.tenant,
-          connectorType: inputs.connectorType,
-          enabled: true,
-          tlsSenderCertificateName: inputs.tlsSenderCertificateName.toLowerCase().replace(/\.$/, ""),
-          senderIPAddresses: inputs.senderIPAddresses,
-          senderDomains: inputs.senderDomains,
-          requireTls: inputs.requireTls,
-          restrictDomainsToCertificate: inputs.restrictDomainsToCertificate,
-          restrictDomainsToIPAddresses: inputs.restrictDomainsToIPAddresses,
-          treatMessagesAsInternal: inputs.treatMessagesAsInternal,
-          cloudServicesMailEnabled: inputs.cloudServicesMailEnabled,
-          unknown: [],
-        },
-      ],
-      sendConnectors: [],
-      certificates: [],
-    },
-    {},
-    { only: ["certificate-name-is-accepted-domain"] },
-  );
+  const { inventory, problems } = inventoryFromPulumiResources([
+    { type: INBOUND_CONNECTOR_TYPE, name: inputs.name, props: { ...inputs, acceptedDomains } },
+  ]);
+  if (problems.length > 0) throw new Error(`${problems.join("\n")}\n(nothing was created or changed)`);
+  const findings = evaluate(inventory, {}, { only: ["certificate-name-is-accepted-domain"] });
   const blocking = findings.filter((finding) => finding.severity === "mandatory");
   if (blocking.length > 0) {
     throw new Error(

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { create, type InboundConnectorInputs } from "../../../components/providers/inbound-connector-impl";
+import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../../local-exchange-online/server";
+
+/** The provider's own check against the live tenant, before Exchange Online is asked to create anything. */
+describe("InboundConnector provider: live accepted-domain check", () => {
+  let server: LocalExchangeOnline;
+  before(async () => {
+    server = await startLocalExchangeOnline({
+      tenants: { "contoso.onmicrosoft.com": { acceptedDomains: ["Contoso.com", "Relay.Contoso.com"] } },
+      log: () => {},
+    });
+  });
+  after(() => server.close());
+
+  const inputs = (changes: Partial<InboundConnectorInputs>): InboundConnectorInputs => ({
+    tenant: "contoso.onmicrosoft.com",
+    // Declared accepted domains the live tenant does not have: the live list must win.
+    acceptedDomains: ["contoso.com", "relay.contoso.com", "mail.contoso.com"],
+    name: "Inbound from on-premises",
+    connectorType: "OnPremises",
+    tlsSenderCertificateName: "relay.contoso.com",
+    senderIPAddresses: [],
+    senderDomains: ["*"],
+    requireTls: true,
+    restrictDomainsToCertificate: false,
+    restrictDomainsToIPAddresses: false,
+    treatMessagesAsInternal: false,
+    cloudServicesMailEnabled: true,
+    owner: "unit/test",
+    connection: { endpoint: server.url, token: "t" },
+    ...changes,
+  });
+  const connectors = () => server.state().tenants["contoso.onmicrosoft.com"]?.inboundConnectors ?? [];
+
+  it("refuses a certificate name the live tenant has not accepted, creating nothing", async () => {
+    await assert.rejects(create(inputs({ name: "Inbound via mail", tlsSenderCertificateName: "Mail.Contoso.com." })), {
+      message:
+        `'TlsSenderCertificateName' "mail.contoso.com" is not an accepted domain of tenant "contoso.onmicrosoft.com" (accepted: contoso.com, relay.contoso.com).` +
+        ` Its parent "contoso.com" is accepted, but Exchange Online attributes mail only by an exactly accepted certificate domain.` +
+        ` Fix: Add it with New-AcceptedDomain -DomainName mail.contoso.com (verified in tenant "contoso.onmicrosoft.com") or use a certificate for an accepted domain and set TlsSenderCertificateName (Set-InboundConnector) to it.` +
+        "\n(checked against the live tenant's Get-AcceptedDomain; nothing was created or changed)",
+    });
+    assert.deepEqual(connectors(), []);
+  });
+
+  it("creates the connector when the name is an accepted domain of the live tenant (case and trailing dot aside)", async () => {
+    const result = await create(inputs({ tlsSenderCertificateName: "Relay.Contoso.com." }));
+    assert.deepEqual(
+      connectors().map((c) => [c.Name, c.TlsSenderCertificateName]),
+      [["Inbound from on-premises", "Relay.Contoso.com."]],
+    );
+    assert.equal(result.id, connectors()[0]?.Guid);
+  });
+});
