@@ -137,7 +137,8 @@ async function verifyAcceptedDomain(exo: ExchangeOnlineClient, inputs: InboundCo
     { type: INBOUND_CONNECTOR_TYPE, name: inputs.name, props: { ...inputs, acceptedDomains } },
   ]);
   if (problems.length > 0) throw new Error(`${problems.join("\n")}\n(nothing was created or changed)`);
-  const findings = evaluate(inventory, {}, { only: ["certificate-name-is-accepted-domain"] });
+  // Add-on relays are judged by their own rule, which runs the same accepted-domain check.
+  const findings = evaluate(inventory, {}, { only: ["certificate-name-is-accepted-domain", "add-on-relay-per-customer-certificate"] });
   const blocking = findings.filter((finding) => finding.severity === "mandatory");
   if (blocking.length > 0) {
     throw new Error(

@@ -53,4 +53,26 @@ describe("InboundConnector provider: live accepted-domain check", () => {
     );
     assert.equal(result.id, connectors()[0]?.Guid);
   });
+
+  it("checks an add-on relay's per-customer name against the live tenant too", async () => {
+    const relay = inputs({
+      name: "Vendor Signatures relay",
+      tlsSenderCertificateName: "s5hg3dcg.smtp.vendor.example",
+      acceptedDomains: ["contoso.com", "s5hg3dcg.smtp.vendor.example"],
+      restrictDomainsToCertificate: true,
+      cloudServicesMailEnabled: false,
+      addOnService: "Vendor Signatures",
+    });
+    await assert.rejects(
+      create(relay),
+      (error: Error) =>
+        error.message.startsWith(
+          `'TlsSenderCertificateName' "s5hg3dcg.smtp.vendor.example" is not an accepted domain of tenant "contoso.onmicrosoft.com" (accepted: contoso.com, relay.contoso.com).`,
+        ) && error.message.endsWith("(checked against the live tenant's Get-AcceptedDomain; nothing was created or changed)"),
+    );
+    assert.equal(
+      connectors().some((c) => c.Name === "Vendor Signatures relay"),
+      false,
+    );
+  });
 });
