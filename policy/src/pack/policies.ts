@@ -22,12 +22,16 @@ import { INBOUND_CONNECTOR_TYPE, inventoryFromPulumiResources, type PulumiResour
 
 const OWN_TYPES = new Set([INBOUND_CONNECTOR_TYPE, SEND_CONNECTOR_TYPE]);
 
+/** The engine config's JSON schema, converted once for every policy that offers a part of it. */
+let engineConfigJsonSchema: { properties: PolicyConfigSchema["properties"] } | undefined;
+
 function configSchemaFor(rule: Rule): PolicyConfigSchema | undefined {
   if (!rule.configKeys || rule.configKeys.length === 0) return undefined;
-  const json = z.toJSONSchema(EngineConfigSchema, { io: "input", target: "draft-7", unrepresentable: "any" }) as {
+  engineConfigJsonSchema ??= z.toJSONSchema(EngineConfigSchema, { io: "input", target: "draft-7", unrepresentable: "any" }) as {
     properties: PolicyConfigSchema["properties"];
   };
-  return { properties: Object.fromEntries(rule.configKeys.map((key) => [key, json.properties[key]])) as PolicyConfigSchema["properties"] };
+  const { properties } = engineConfigJsonSchema;
+  return { properties: Object.fromEntries(rule.configKeys.map((key) => [key, properties[key]])) as PolicyConfigSchema["properties"] };
 }
 
 /** The policy config Pulumi passes (the rule's keys plus enforcementLevel) as engine config. */
@@ -69,12 +73,15 @@ function evaluateResources(rule: Rule, resources: PulumiResourceLike[], rawConfi
   return evaluate(inventory, {}, { rules: [rule], resolved: resolvedConfig(rule, rawConfig) });
 }
 
+/** What a resource policy and a stack policy of one rule have in common; only the owner of the config offers it. */
+function policyFields(rule: Rule, severity: Finding["severity"], name: string, description: string) {
+  const configSchema = severity === rule.defaultSeverity ? configSchemaFor(rule) : undefined;
+  return { name, description, enforcementLevel: severity, ...(configSchema ? { configSchema } : {}) };
+}
+
 function resourcePolicy(rule: Rule, severity: Finding["severity"], name: string, description: string): ResourceValidationPolicy {
   return {
-    name,
-    description,
-    enforcementLevel: severity,
-    ...(severity === rule.defaultSeverity && configSchemaFor(rule) ? { configSchema: configSchemaFor(rule) } : {}),
+    ...policyFields(rule, severity, name, description),
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
       if (!OWN_TYPES.has(args.type)) return;
       const findings = evaluateResources(
@@ -90,10 +97,7 @@ function resourcePolicy(rule: Rule, severity: Finding["severity"], name: string,
 
 function stackPolicy(rule: Rule, severity: Finding["severity"], name: string, description: string): StackValidationPolicy {
   return {
-    name,
-    description,
-    enforcementLevel: severity,
-    ...(severity === rule.defaultSeverity && configSchemaFor(rule) ? { configSchema: configSchemaFor(rule) } : {}),
+    ...policyFields(rule, severity, name, description),
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       const resources = args.resources
         .filter((resource) => OWN_TYPES.has(resource.type))
