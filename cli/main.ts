@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
+  buildIndex,
   type EngineConfigInput,
   evaluate,
   type Finding,
@@ -235,17 +236,14 @@ export function buildOrgAssignments(inventory: Inventory): OrgAssignments {
     if (connector.connectorType !== "OnPremises") continue;
     if (connector.tlsSenderCertificateName) e.names.add(connector.tlsSenderCertificateName);
     for (const ip of connector.senderIPAddresses) e.ips.add(ip);
-    if (connector.certificateThumbprint) e.thumbprints.add(connector.certificateThumbprint.toUpperCase());
   }
   for (const connector of inventory.sendConnectors) {
-    for (const tenant of connector.tenants) {
-      const e = entry(tenant);
-      e.send.add(connector.name);
-      if (connector.certificateThumbprint) e.thumbprints.add(connector.certificateThumbprint.toUpperCase());
-    }
+    for (const tenant of connector.tenants) entry(tenant).send.add(connector.name);
   }
-  for (const certificate of inventory.certificates)
-    if (certificate.tenant) entry(certificate.tenant).thumbprints.add(certificate.thumbprint);
+  // Which tenants a certificate serves is the engine's own answer, the one the reuse rule judges.
+  for (const [thumbprint, tenants] of buildIndex(inventory).tenantsByThumbprint) {
+    for (const tenant of tenants) entry(tenant).thumbprints.add(thumbprint);
+  }
   const tenants: OrgAssignments["tenants"] = {};
   for (const name of [...table.keys()].sort()) {
     const e = table.get(name) as Entry;
