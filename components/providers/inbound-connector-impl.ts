@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { normalizeSenderDomain } from "../../policy/src/engine/domain";
+import { normalizeAddressSpace } from "../../policy/src/engine/domain";
 import { evaluate } from "../../policy/src/engine/evaluate";
 import { describe } from "../../policy/src/engine/findings";
 import { INBOUND_CONNECTOR_TYPE, inventoryFromPulumiResources } from "../../policy/src/sources/pulumi";
@@ -92,7 +92,7 @@ function client(inputs: Pick<InboundConnectorInputs, "connection" | "tenant">): 
 /** Comparable form of a setting: sender domains as Exchange means them, lists sorted, names lower-case. */
 function comparable(setting: Setting, value: unknown): unknown {
   if (value === undefined || value === null || value === "") return setting.startsWith("sender") ? [] : undefined;
-  if (setting === "senderDomains") return [...(value as string[])].map(normalizeSenderDomain).sort();
+  if (setting === "senderDomains") return [...(value as string[])].map(normalizeAddressSpace).sort();
   if (setting === "senderIPAddresses") return [...(value as string[])].map((ip) => ip.trim()).sort();
   if (setting === "tlsSenderCertificateName") return String(value).toLowerCase().replace(/\.$/, "");
   return value;

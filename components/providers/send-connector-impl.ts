@@ -9,7 +9,7 @@ import {
   type SendConnectorSpec,
   setSendConnectorScript,
 } from "../onprem/send-connector-script";
-import { normalizeSenderDomain } from "../../policy/src/engine/domain";
+import { normalizeAddressSpace } from "../../policy/src/engine/domain";
 import { comment } from "./inbound-connector-impl";
 
 /**
@@ -141,7 +141,7 @@ const COMPARED = [
 
 /** Exchange prints address spaces as "SMTP:contoso.mail.onmicrosoft.com;1"; compare the address only. */
 function comparable(value: unknown): string {
-  if (Array.isArray(value)) return JSON.stringify(value.map((v) => normalizeSenderDomain(String(v))).sort());
+  if (Array.isArray(value)) return JSON.stringify(value.map((v) => normalizeAddressSpace(String(v))).sort());
   return JSON.stringify(typeof value === "string" ? value.toLowerCase() : (value ?? null));
 }
 

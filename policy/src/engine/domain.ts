@@ -33,11 +33,13 @@ export function isWildcard(domain: string): boolean {
 }
 
 /**
- * Exchange writes SenderDomains as address-space strings: "smtp:*;1" and "*" are the same sender
- * domain, as are "SMTP:Contoso.com;1" and "contoso.com".
+ * Exchange writes SenderDomains and AddressSpaces as typed address spaces: "smtp:*;1" and "*" are
+ * the same, as are "SMTP:Contoso.com;1" and "contoso.com" (type prefix and cost dropped, lower case,
+ * no trailing dot).
  */
-export function normalizeSenderDomain(value: string): string {
-  const withoutType = value.replace(/^smtp:/i, "");
+export function normalizeAddressSpace(value: string): string {
+  const typed = /^([a-z0-9-]+):(.*)$/i.exec(value.trim());
+  const withoutType = typed ? (typed[2] ?? "") : value;
   const withoutCost = withoutType.replace(/;\d+$/, "");
   return withoutCost.trim().toLowerCase().replace(/\.$/, "");
 }

@@ -7,7 +7,7 @@ export {
   OrgAssignmentsSchema,
   resolveConfig,
 } from "./config";
-export { isWildcard, normalizeDomain, normalizeSenderDomain } from "./domain";
+export { isWildcard, normalizeDomain, normalizeAddressSpace } from "./domain";
 export { InputError, quote } from "./errors";
 export { type EvaluateOptions, evaluate } from "./evaluate";
 export { describe, type Finding, type Severity } from "./findings";

@@ -1,4 +1,4 @@
-import { normalizeDomain } from "../engine/domain";
+import { normalizeAddressSpace, normalizeDomain } from "../engine/domain";
 import {
   type Certificate,
   CertificateSchema,
@@ -197,11 +197,7 @@ export function addressSpaceText(value: unknown): string | undefined {
     return address?.toLowerCase();
   }
   if (typeof v !== "string" || v.trim() === "") return undefined;
-  let text = v.trim();
-  const typed = /^([a-z0-9-]+):(.*)$/i.exec(text);
-  if (typed && typed[1]?.toLowerCase() !== "*") text = typed[2] ?? "";
-  text = text.replace(/;\d+$/, "");
-  return text.trim().toLowerCase();
+  return normalizeAddressSpace(v);
 }
 
 /** SenderIPAddresses entries: strings, or IPRange objects ({LowerBound, UpperBound, CIDRLength, RangeFormat}). */

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { classifySenderAddress, contains, normalizeDomain, overlaps, parseIpv4Block } from "../../../policy/src/engine";
+import {
+  classifySenderAddress,
+  contains,
+  normalizeAddressSpace,
+  normalizeDomain,
+  overlaps,
+  parseIpv4Block,
+} from "../../../policy/src/engine";
 
 describe("normalizeDomain", () => {
   it("lower-cases, strips the trailing dot and converts IDN to punycode", () => {
@@ -18,6 +25,15 @@ describe("normalizeDomain", () => {
         "'certificateName' \"relay contoso\" is not a valid DNS domain. Use a fully qualified name such as relay.contoso.com (letters, digits and hyphens, at least two labels).",
     });
     assert.throws(() => normalizeDomain("localhost", "certificateName"), /is not a valid DNS domain/);
+  });
+});
+
+describe("normalizeAddressSpace", () => {
+  it("drops the address type and cost the way Exchange writes them", () => {
+    assert.equal(normalizeAddressSpace("smtp:*;1"), "*");
+    assert.equal(normalizeAddressSpace("*"), "*");
+    assert.equal(normalizeAddressSpace("SMTP:Contoso.Mail.OnMicrosoft.com.;1"), "contoso.mail.onmicrosoft.com");
+    assert.equal(normalizeAddressSpace(" contoso.com "), "contoso.com");
   });
 });
 
