@@ -10,7 +10,8 @@ import { basename, join, relative, resolve } from "node:path";
 
 export const ROOT = resolve(__dirname, "..", "..", "..");
 export const POLICY_PACK = join(ROOT, "policy");
-export const PINNED_PULUMI = "v3.67.0";
+/** The CLI version the tests expect: what scripts/pulumi-env.sh pinned for this leg. */
+export const PINNED_PULUMI = `v${process.env.MFG_PULUMI_VERSION ?? "3.67.0"}`;
 
 export interface CliResult {
   readonly code: number;
@@ -145,6 +146,33 @@ export function descendants(root: number): number[] {
     }
   }
   return found;
+}
+
+/** `[major, minor]` of a `vX.Y.Z` version string. */
+function minorOf(version: string): number {
+  const match = /^v?(\d+)\.(\d+)\./.exec(version);
+  if (!match) throw new Error(`cannot read a version from "${version}"`);
+  return Number(match[1]) * 1000 + Number(match[2]);
+}
+
+/**
+ * The exit code of a preview that a mandatory policy blocked, by CLI version: 255 before 3.248,
+ * 1 since, when the `Policies:` layout changed too. Both legs of CI exercise it.
+ */
+export function blockedExitCode(version: string = pulumiBinary().version): number {
+  return minorOf(version) >= 3248 ? 1 : 255;
+}
+
+/**
+ * A RegExp that finds one policy's line in the `Policies:` section at a level, in the layout of
+ * the CLI that ran: `[mandatory]  mailflow-guard v0.1.0  <policy> (` before 3.248,
+ * `- [mandatory]  <policy>  (` under `mailflow-guard@v0.1.0` since.
+ */
+export function policyLine(level: "mandatory" | "advisory", policy: string, version: string = pulumiBinary().version): RegExp {
+  const name = policy.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return minorOf(version) >= 3248
+    ? new RegExp(`\\[${level}\\]\\s+${name}\\s+\\(`)
+    : new RegExp(`\\[${level}\\]\\s+mailflow-guard v\\d+\\.\\d+\\.\\d+\\s+${name} \\(`);
 }
 
 /** The `Policies:` / `Policy Violations:` part of a preview's output. */

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseCertificatePem } from "../../policy/src/engine/x509";
-import { POLICY_PACK, policySection, pulumiBinary, ROOT, Workspace } from "./harness";
+import { blockedExitCode, POLICY_PACK, policyLine, policySection, pulumiBinary, ROOT, Workspace } from "./harness";
 
 /**
  * Every scenario under examples/scenarios previewed through the real CLI with the policy pack:
@@ -11,8 +11,6 @@ import { POLICY_PACK, policySection, pulumiBinary, ROOT, Workspace } from "./har
  */
 const EXAMPLE = join(ROOT, "examples", "connectors-by-hand");
 const SCENARIOS = join(ROOT, "examples", "scenarios");
-// pulumi v3.67 ends a preview that a mandatory policy blocked with exit code 255.
-const BLOCKED_EXIT = 255;
 
 interface Expectation {
   blocked: boolean;
@@ -31,8 +29,10 @@ const scenarios = readdirSync(SCENARIOS)
 describe("policy pack scenarios through `pulumi preview --policy-pack`", () => {
   const workspace = new Workspace();
   const PROJECT = workspace.project(EXAMPLE, "dist/examples/connectors-by-hand/index.js");
+  let BLOCKED_EXIT = -1;
   before(() => {
     const { path, version } = pulumiBinary();
+    BLOCKED_EXIT = blockedExitCode(version);
     console.log(`# using ${path} ${version}`);
   });
   after(() => workspace.dispose());
@@ -44,12 +44,12 @@ describe("policy pack scenarios through `pulumi preview --policy-pack`", () => {
       const policies = policySection(result.output);
       if (scenario.expect.blocked) {
         assert.equal(result.code, BLOCKED_EXIT, result.output);
-        assert.match(policies, new RegExp(`\\[mandatory\\]\\s+mailflow-guard v0\\.1\\.0\\s+${scenario.expect.policy} \\(`), result.output);
+        assert.match(policies, policyLine("mandatory", scenario.expect.policy as string), result.output);
       } else {
         assert.equal(result.code, 0, result.output);
         assert.doesNotMatch(policies, /\[mandatory\]/, result.output);
         if (scenario.expect.policy) {
-          assert.match(policies, new RegExp(`\\[advisory\\]\\s+mailflow-guard v0\\.1\\.0\\s+${scenario.expect.policy} \\(`), result.output);
+          assert.match(policies, policyLine("advisory", scenario.expect.policy), result.output);
         } else {
           assert.doesNotMatch(policies, /\[advisory\]/, result.output);
         }
@@ -67,10 +67,9 @@ describe("policy pack scenarios through `pulumi preview --policy-pack`", () => {
       PROJECT,
     );
     assert.equal(result.code, 0, result.output);
-    assert.match(
-      policySection(result.output),
-      /\[advisory\]\s+mailflow-guard v0\.1\.0\s+security-values-known \(pulumi-nodejs:dynamic\/mailflow:InboundConnector: contoso-inbound\)/,
-    );
+    const policies = policySection(result.output);
+    assert.match(policies, policyLine("advisory", "security-values-known"), result.output);
+    assert.ok(policies.includes("pulumi-nodejs:dynamic/mailflow:InboundConnector: contoso-inbound"), result.output);
   });
 
   it("blocks a certificate that the org-wide table assigns to a tenant of another stack", async () => {
