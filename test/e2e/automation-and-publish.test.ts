@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { blockedExitCode, POLICY_PACK, policyLine, policySection, ROOT, Workspace } from "./harness";
+import { blockedExitCode, POLICY_DIR, POLICY_PACK, packPassed, policyLine, policyPackAt, policySection, ROOT, Workspace } from "./harness";
 
 const SCENARIO_EXAMPLE = join(ROOT, "examples", "connectors-by-hand");
 const SCENARIO_MAIN = "dist/examples/connectors-by-hand/index.js";
@@ -40,7 +40,7 @@ describe("the policy pack through the Automation API (policyPacks)", () => {
   it("passes the clean twin", async () => {
     const result = await previewScenario("automation-clean", "clean");
     assert.equal(result.blocked, false, result.output);
-    assert.match(result.output, /Policy Packs run:/);
+    assert.match(result.output, packPassed());
     assert.doesNotMatch(result.output, /\[mandatory\]|\[advisory\]/);
   });
 });
@@ -55,7 +55,7 @@ describe("the clean examples preview with exit 0 through the pack", () => {
       await workspace.initStack(project, "clean");
       const result = await workspace.pulumi(["preview", "--stack", "clean", "--policy-pack", POLICY_PACK], project);
       assert.equal(result.code, 0, result.output);
-      assert.match(result.output, /Policy Packs run:/);
+      assert.match(result.output, packPassed());
       assert.doesNotMatch(result.output, /\[mandatory\]|\[advisory\]/);
       const stack = await LocalWorkspace.selectStack(
         { stackName: "clean", workDir: project },
@@ -63,7 +63,7 @@ describe("the clean examples preview with exit 0 through the pack", () => {
       );
       let output = "";
       await stack.preview({ policyPacks: [POLICY_PACK], onOutput: (line) => (output += line) });
-      assert.match(output, /Policy Packs run:/);
+      assert.match(output, packPassed());
       assert.doesNotMatch(output, /\[mandatory\]|\[advisory\]/);
     });
   }
@@ -93,14 +93,38 @@ describe("the policy pack stands alone (what `pulumi policy publish` uploads)", 
     const copy = join(workspace.dir, "published-pack");
     mkdirSync(copy);
     for (const entry of ["package.json", "package-lock.json", "PulumiPolicy.yaml", "tsconfig.json", "src"]) {
-      cpSync(join(POLICY_PACK, entry), join(copy, entry), { recursive: true });
+      cpSync(join(POLICY_DIR, entry), join(copy, entry), { recursive: true });
     }
     execFileSync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: copy, stdio: "pipe" });
     execFileSync("npm", ["run", "build"], { cwd: copy, stdio: "pipe" });
     const project = workspace.project(SCENARIO_EXAMPLE, SCENARIO_MAIN);
     await workspace.initStack(project, "published", { scenario: "examples/scenarios/shared-ip.json" });
-    const result = await workspace.pulumi(["preview", "--stack", "published", "--policy-pack", copy], project);
+    const pack = policyPackAt(copy);
+    const result = await workspace.pulumi(["preview", "--stack", "published", "--policy-pack", pack.arg], project, pack.env);
     assert.equal(result.code, blockedExitCode(), result.output);
     assert.match(policySection(result.output), policyLine("mandatory", "sender-ip-not-shared"));
+  });
+});
+
+describe("the root project runs its program, not the library its package.json exports", () => {
+  const workspace = new Workspace();
+  after(() => workspace.dispose());
+
+  it("previews the demo's 13 resources from a copy with the real Pulumi.yaml and package.json", async () => {
+    const copy = join(workspace.dir, "root-project");
+    mkdirSync(copy);
+    for (const file of ["Pulumi.yaml", "package.json"]) cpSync(join(ROOT, file), join(copy, file));
+    for (const folder of ["dist", "node_modules", "examples"]) symlinkSync(join(ROOT, folder), join(copy, folder));
+    await workspace.initStack(copy, "demo");
+    // The demo's stack config after the salt `stack init` wrote (the committed salt is the demo's
+    // passphrase; the config holds no secrets).
+    const demo = readFileSync(join(ROOT, "Pulumi.demo.yaml"), "utf8").replace(/^encryptionsalt:.*\n/m, "");
+    const stackFile = join(copy, "Pulumi.demo.yaml");
+    writeFileSync(stackFile, `${readFileSync(stackFile, "utf8")}\n${demo}`);
+    const result = await workspace.pulumi(["preview", "--stack", "demo", "--policy-pack", POLICY_PACK], copy, {
+      MAILFLOW_GUARD_EXO_TOKEN: "preview-only",
+    });
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /\+ 13 to create/, result.output);
   });
 });

@@ -9,9 +9,23 @@ import { basename, join, relative, resolve } from "node:path";
  */
 
 export const ROOT = resolve(__dirname, "..", "..", "..");
-export const POLICY_PACK = join(ROOT, "policy");
+/** The pack folder itself (what `pulumi policy publish` uploads). */
+export const POLICY_DIR = join(ROOT, "policy");
+/**
+ * What to give `--policy-pack` on this machine: scripts/pulumi-env.sh sets it (the pack folder, or
+ * the adapter that starts it where this environment's language host cannot).
+ */
+export const POLICY_PACK = process.env.MAILFLOW_GUARD_POLICY_PACK ?? POLICY_DIR;
+/**
+ * The `--policy-pack` argument and environment for a pack in another folder (a published copy, an
+ * installed package): the folder itself, or the adapter pointed at it.
+ */
+export function policyPackAt(dir: string): { arg: string; env: NodeJS.ProcessEnv } {
+  return POLICY_PACK === POLICY_DIR ? { arg: dir, env: {} } : { arg: POLICY_PACK, env: { MAILFLOW_GUARD_POLICY_PACK_DIR: dir } };
+}
+
 /** The CLI version the tests expect: what scripts/pulumi-env.sh pinned for this leg. */
-export const PINNED_PULUMI = `v${process.env.MFG_PULUMI_VERSION ?? "3.67.0"}`;
+export const PINNED_PULUMI = `v${process.env.MFG_PULUMI_VERSION ?? "unset: source scripts/pulumi-env.sh"}`;
 
 export interface CliResult {
   readonly code: number;
@@ -79,7 +93,10 @@ export class Workspace {
   project(source: string, main: string): string {
     const copy = join(this.dir, "projects", basename(source));
     mkdirSync(copy, { recursive: true });
-    writeFileSync(join(copy, "Pulumi.yaml"), readFileSync(join(source, "Pulumi.yaml")));
+    // The copy's package.json names the program, so a `main:` of the original (a path relative to
+    // it) goes; the rest of Pulumi.yaml stays as it is.
+    const yaml = readFileSync(join(source, "Pulumi.yaml"), "utf8").replace(/^main:.*\n/m, "");
+    writeFileSync(join(copy, "Pulumi.yaml"), yaml);
     writeFileSync(
       join(copy, "package.json"),
       JSON.stringify({ name: basename(source), private: true, main: relative(copy, join(ROOT, main)) }),
@@ -173,6 +190,11 @@ export function policyLine(level: "mandatory" | "advisory", policy: string, vers
   return minorOf(version) >= 3248
     ? new RegExp(`\\[${level}\\]\\s+${name}\\s+\\(`)
     : new RegExp(`\\[${level}\\]\\s+mailflow-guard v\\d+\\.\\d+\\.\\d+\\s+${name} \\(`);
+}
+
+/** A RegExp that shows the pack ran and passed, in the layout of the CLI that ran. */
+export function packPassed(version: string = pulumiBinary().version): RegExp {
+  return minorOf(version) >= 3248 ? /Policies:\s+✅ mailflow-guard@v\d+\.\d+\.\d+/ : /Policy Packs run:/;
 }
 
 /** The `Policies:` / `Policy Violations:` part of a preview's output. */

@@ -68,15 +68,18 @@ export function parseExchangeJson(text: string, file: string): { value?: unknown
   } catch (error) {
     const reason = (error as Error).message;
     // A cut-off export fails at its last characters ("Unexpected end of JSON input", or a dangling comma).
-    const position = Number(/position (\d+)/.exec(reason)?.[1] ?? Number.NaN);
+    const position = Number(/position (\d+)/.exec(reason)?.[1] ?? body.length);
     const truncated = /end of JSON input|Unterminated/i.test(reason) || position >= body.trimEnd().length - 1;
+    // Where it breaks, worked out here: Node.js words its own JSON.parse messages differently by version.
+    const before = body.slice(0, position).split("\n");
+    const where = `at line ${before.length}, column ${(before.at(-1) ?? "").length + 1}`;
     return {
       problem: {
         file,
         path: "",
         message: truncated
-          ? `is not complete JSON (${reason}); the export was cut off. Export it again with ConvertTo-Json -Depth 5.`
-          : `is not valid JSON (${reason}). Export it again with ConvertTo-Json -Depth 5.`,
+          ? `is not complete JSON (it breaks ${where}); the export was cut off. Export it again with ConvertTo-Json -Depth 5.`
+          : `is not valid JSON (it breaks ${where}). Export it again with ConvertTo-Json -Depth 5.`,
       },
     };
   }

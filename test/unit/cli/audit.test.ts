@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Ajv from "ajv";
 import type * as Sarif from "sarif";
+import { type CliIo, run } from "../../../cli/main";
 import { ExchangeOnlineClient, StaticTokenProvider } from "../../../components/exo/client";
 import { startLocalExchangeOnline } from "../../../local-exchange-online/server";
-import { type CliIo, run } from "../../../cli/main";
 import { OrgAssignmentsSchema } from "../../../policy/src/engine";
 
 // Fixtures live in the source tree; tests run from dist/test/unit/cli.
@@ -68,7 +68,7 @@ describe("mailflow-guard audit", () => {
       "bad/_onprem/ExchangeCertificate.json: [0].Thumbprint: is missing; export with Get-ExchangeCertificate | ConvertTo-Json -Depth 5",
       'bad/contoso.onmicrosoft.com/InboundConnector.json: [1].ConnectorType: unknown value "Foo" (expected OnPremises or Partner)',
       "bad/contoso.onmicrosoft.com/InboundConnector.json: [2].Name: is missing; every connector needs a Name",
-      "bad/tailspin.onmicrosoft.com/AcceptedDomain.json: is not complete JSON (Expected double-quoted property name in JSON at position 105); the export was cut off. Export it again with ConvertTo-Json -Depth 5.",
+      "bad/tailspin.onmicrosoft.com/AcceptedDomain.json: is not complete JSON (it breaks at line 6, column 1); the export was cut off. Export it again with ConvertTo-Json -Depth 5.",
     ]);
     assert.equal(report.summary.tenants, 1);
     assert.equal(report.summary.inboundConnectors, 1);
