@@ -9,8 +9,10 @@ import { join, resolve } from "node:path";
  */
 const ROOT = resolve(__dirname, "..", "..");
 const WORK = join(ROOT, ".mailflow-guard", "demo");
+const EXPECTED_RESOURCES = 13;
 const PORT = 18710; // Pulumi.demo.yaml points the root project here
-const POLICY = join(ROOT, "policy");
+// What to give --policy-pack here (scripts/pulumi-env.sh): the pack, or the adapter that starts it.
+const POLICY = process.env.MAILFLOW_GUARD_POLICY_PACK ?? join(ROOT, "policy");
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -86,6 +88,13 @@ async function main(): Promise<void> {
     must(pulumi(["stack", "init", "demo"], ROOT), "pulumi stack init");
     must(pulumi(["preview", "--policy-pack", POLICY], ROOT), "the gated preview");
     must(pulumi(["up", "--yes", "--skip-preview", "--policy-pack", POLICY], ROOT), "pulumi up");
+    // The root project must have run its program, not loaded the library (package.json "exports"):
+    // the stack, three pairs of three and an add-on relay of three.
+    const exported = spawnSync("pulumi", ["stack", "export"], { cwd: ROOT, env, encoding: "utf8" });
+    const resources = (JSON.parse(exported.stdout) as { deployment: { resources?: { type: string }[] } }).deployment.resources ?? [];
+    const created = resources.filter((resource) => !resource.type.startsWith("pulumi:providers:")).length;
+    if (created !== EXPECTED_RESOURCES) throw new Error(`pulumi up created ${created} resources, expected ${EXPECTED_RESOURCES}`);
+    process.stdout.write(`\n-> ${created} resources in the stack, as expected.\n`);
 
     banner("4/4  What was created");
     const response = await fetch(`http://127.0.0.1:${PORT}/_admin/state`);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AddOnServiceRelay, HybridOrganization } from "../components";
+import { projectDirectory } from "../components/project-directory";
 import { ConfigError, parseProgramConfig, readCertificateFile } from "./config";
 
 /**
@@ -9,7 +10,8 @@ import { ConfigError, parseProgramConfig, readCertificateFile } from "./config";
  */
 const config = new pulumi.Config("mailflow-guard");
 const stackFile = `Pulumi.${pulumi.getStack()}.yaml`;
-const projectDir = process.cwd();
+// Paths in stack config are relative to the project folder; the program runs from dist/program.
+const projectDir = projectDirectory();
 
 function main() {
   const settings = parseProgramConfig(

@@ -4,7 +4,9 @@
  * tests). The script goes to the command's stdin — never onto its command line — and the last
  * JSON line of stdout is the result.
  */
+
 import { spawn } from "node:child_process";
+import { projectDirectory } from "../project-directory";
 
 export const DEFAULT_POWERSHELL_COMMAND: readonly string[] = ["pwsh", "-NoProfile", "-NonInteractive", "-Command", "-"];
 
@@ -18,6 +20,7 @@ export interface RunPowerShellOptions {
   timeoutMs?: number;
   /** Environment for the process (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Working directory of the process (default: the Pulumi project folder, so relative paths in the command mean it). */
   cwd?: string;
 }
 
@@ -76,7 +79,8 @@ export function runPowerShell<T = unknown>(script: string, options: RunPowerShel
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       env: options.env ?? process.env,
-      cwd: options.cwd,
+      // Relative paths in the command mean the project folder, wherever the provider runs from.
+      cwd: options.cwd ?? projectDirectory(),
       stdio: ["pipe", "pipe", "pipe"],
       windowsHide: true,
     });
