@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Fake Exchange Management Shell — a STAND-IN for on-premises Exchange's PowerShell, not
  * Microsoft's product. Tests and the demo use it as the runner command instead of `pwsh` with

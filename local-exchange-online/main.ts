@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * CLI entry for Local Exchange Online — a local stand-in for Exchange Online, not Microsoft's
  * service.

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { lazyProvider } from "./lazy-provider";
 import type { InboundConnectorInputs } from "./inbound-connector-impl";
+import { lazyProvider } from "./lazy-provider";
 
-const provider = lazyProvider(require.resolve("./inbound-connector-impl"));
+const provider = lazyProvider("inbound-connector-impl");
 
 export type InboundConnectorArgs = {
   [K in keyof InboundConnectorInputs]: pulumi.Input<InboundConnectorInputs[K]>;

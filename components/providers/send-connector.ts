@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { lazyProvider } from "./lazy-provider";
 import type { SendConnectorInputs } from "./send-connector-impl";
 
-const provider = lazyProvider(require.resolve("./send-connector-impl"));
+const provider = lazyProvider("send-connector-impl");
 
 export type SendConnectorArgs = {
   [K in keyof SendConnectorInputs]: pulumi.Input<SendConnectorInputs[K]>;
