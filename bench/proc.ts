@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 export interface ProcResult {
@@ -14,6 +14,25 @@ export interface ProcResult {
 }
 
 export const GNU_TIME = "/usr/bin/time";
+const RUN_MARKER = "MFG_BENCH_RUN";
+let runs = 0;
+
+/** Kills every process still carrying this run's marker (Linux /proc); returns how many. */
+export function killLeftovers(marker: string): number {
+  let killed = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`${RUN_MARKER}=${marker}`)) continue;
+      process.kill(Number(entry), "SIGKILL");
+      killed++;
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  if (killed > 0) process.stderr.write(`bench: killed ${killed} process(es) left behind by run ${marker}\n`);
+  return killed;
+}
 export const HAVE_GNU_TIME = existsSync(GNU_TIME);
 
 /**
@@ -30,9 +49,12 @@ export function run(
   const [cmd, argv] = wrap ? [GNU_TIME, ["-v", command, ...args]] : [command, [...args]];
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    // Every process of this run carries the marker in its environment, so that whatever it leaves
+    // behind (an orphaned program after a CLI crash, reparented away from the tree) can be found.
+    const marker = `${process.pid}-${++runs}`;
     const child = spawn(cmd, argv, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: { ...(options.env ?? process.env), [RUN_MARKER]: marker },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -54,6 +76,7 @@ export function run(
     child.on("error", reject);
     child.on("close", (code, signal) => {
       const wallMs = performance.now() - started;
+      killLeftovers(marker);
       if (timer) clearTimeout(timer);
       let stderr = Buffer.concat(err).toString("utf8");
       let maxRssMiB: number | undefined = peakBeforeKill;

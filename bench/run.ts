@@ -313,10 +313,19 @@ async function main(): Promise<number> {
         for (let r = 0; r < previewRuns; r++) {
           // Rotate the order so that no variant always runs first or last.
           for (const variant of [...variants.slice(r % 3), ...variants.slice(0, r % 3)]) {
-            const result = await preview(stack, variant, noopPack);
-            log(`preview ${tenants} tenants, ${variant}: ${(result.wallMs / 1000).toFixed(1)} s (exit ${result.code})`);
+            const label = `preview ${tenants} tenants, ${variant}, run ${r + 1} of ${previewRuns}`;
+            let result = await preview(stack, variant, noopPack);
+            // A crash of the CLI itself (seen once: a Go "concurrent map" fatal error in its progress
+            // display) is not our pack's doing: say which run it was, then run it once more.
+            for (let attempt = 2; result.code !== 0 && attempt <= 2; attempt++) {
+              log(
+                `${label}: pulumi exited ${result.code}${result.signal ? ` (${result.signal})` : ""}; retrying. Last lines:\n${tail(result.stdout + result.stderr, 8)}`,
+              );
+              result = await preview(stack, variant, noopPack);
+            }
+            log(`${label}: ${(result.wallMs / 1000).toFixed(1)} s (exit ${result.code})`);
             if (result.code !== 0)
-              throw new Error(`pulumi preview (${variant}) exited ${result.code}:\n${tail(result.stdout + result.stderr, 30)}`);
+              throw new Error(`${label}: pulumi preview exited ${result.code} twice:\n${tail(result.stdout + result.stderr, 30)}`);
             (variant === "pack" ? entry.with : variant === "noop" ? entry.noop : entry.without).push(result.wallMs);
             raw.previews = [...previews, entry];
             save();
