@@ -163,7 +163,21 @@ export function prepareNoopPack(work: string): string {
 
 export type PreviewVariant = "without" | "noop" | "pack";
 
+/**
+ * What to give --policy-pack for a pack folder with the CLI in use (scripts/pulumi-env.sh): the
+ * folder, or the adapter pointed at it where this environment's language host cannot start packs.
+ */
+function packArgument(dir: string): { arg: string; env: NodeJS.ProcessEnv } {
+  const adapter = process.env.MAILFLOW_GUARD_POLICY_PACK;
+  return adapter === undefined || adapter === POLICY_PACK
+    ? { arg: dir, env: {} }
+    : { arg: adapter, env: { MAILFLOW_GUARD_POLICY_PACK_DIR: dir } };
+}
+
 export function preview(stack: PreviewStack, variant: PreviewVariant, noopPack: string): Promise<ProcResult> {
-  const pack = variant === "pack" ? ["--policy-pack", POLICY_PACK] : variant === "noop" ? ["--policy-pack", noopPack] : [];
-  return run("pulumi", ["preview", "--non-interactive", "--diff=false", ...pack], { cwd: stack.dir, env: stack.env });
+  const pack = variant === "without" ? undefined : packArgument(variant === "pack" ? POLICY_PACK : noopPack);
+  return run("pulumi", ["preview", "--non-interactive", "--diff=false", ...(pack ? ["--policy-pack", pack.arg] : [])], {
+    cwd: stack.dir,
+    env: { ...stack.env, ...pack?.env },
+  });
 }

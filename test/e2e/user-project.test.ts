@@ -45,7 +45,7 @@ import { TenantConnectorPair } from "mailflow-guard";
 
 const config = new pulumi.Config();
 const exchangeOnline = { endpoint: config.require("endpoint"), token: config.requireSecret("token") };
-const onPremises = { shell: ["node", "node_modules/mailflow-guard/dist/local-exchange-online/fake-exchange-shell.js"] };
+const onPremises = { shell: ["node_modules/.bin/mailflow-guard-exchange-shell-stand-in"] };
 const tenants = config.requireObject<string[]>("tenants");
 const shared = config.getBoolean("shareCertificate") ?? false;
 
