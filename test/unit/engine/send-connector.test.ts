@@ -93,10 +93,32 @@ describe("send-connector-tls", () => {
     ["the MX host of an accepted domain", (s) => (s.smartHosts = ["contoso-com.mail.protection.outlook.com"]), []],
     [
       "another tenant's address space",
-      (s) => (s.addressSpaces = ["SMTP:contoso.com;1", "fabrikam.com", "*"]),
+      (s) => (s.addressSpaces = ["SMTP:contoso.com;1", "fabrikam.com"]),
       [
         `Send connector "contoso-send" has address space "fabrikam.com", which is neither the routing domain nor an accepted domain of tenant "contoso.onmicrosoft.com".`,
-        `Send connector "contoso-send" has address space "*", which is neither the routing domain nor an accepted domain of tenant "contoso.onmicrosoft.com".`,
+      ],
+    ],
+    // HealthChecker's GetSendConnectorConfiguredToRelayToM365.xml: smtp:*;1 to the tenant's own smart host,
+    // CertificateValidation, no TlsDomain — a documented way to send internet mail through Microsoft 365.
+    [
+      "internet mail relayed through Microsoft 365 (address space * to the tenant's own smart host)",
+      (s) => {
+        s.addressSpaces = ["smtp:*;1"];
+        s.smartHosts = ["contoso-com.mail.protection.outlook.com"];
+        s.tlsAuthLevel = "CertificateValidation";
+        s.tlsDomain = undefined;
+      },
+      [],
+    ],
+    [
+      "address space * to another tenant's smart host",
+      (s) => {
+        s.addressSpaces = ["smtp:*;1"];
+        s.smartHosts = ["fabrikam.mail.protection.outlook.com"];
+      },
+      [
+        `Send connector "contoso-send" has smart host "fabrikam.mail.protection.outlook.com", which is not Exchange Online's host for tenant "contoso.onmicrosoft.com" (expected contoso.mail.protection.outlook.com).`,
+        `Send connector "contoso-send" has address space "smtp:*;1" but its smart hosts are not all Exchange Online's hosts for tenant "contoso.onmicrosoft.com", so it sends all internet mail somewhere else.`,
       ],
     ],
   ];

@@ -117,9 +117,24 @@ export const sendConnectorTls: Rule = {
         }
       }
       if (!isUnknown(connector, "addressSpaces")) {
+        // Address space * to the tenant's own smart hosts relays internet mail through Microsoft 365, a
+        // documented configuration (HealthChecker recognises it); anywhere else it sends all mail away.
+        const ownSmartHostsOnly =
+          !isUnknown(connector, "smartHosts") &&
+          connector.smartHosts.length > 0 &&
+          connector.smartHosts.every((host) => owned.smartHosts.has(normalizeHost(host)));
         for (const raw of connector.addressSpaces) {
           const domain = addressSpaceDomain(raw);
-          if (owned.addressSpaces.has(domain) || (!owned.complete && domain !== "*")) continue;
+          if (domain === "*") {
+            if (ownSmartHostsOnly) continue;
+            yield {
+              ...at,
+              message: `Send connector "${name}" has address space "${raw}" but its smart hosts are not all Exchange Online's hosts for tenant ${tenantList}, so it sends all internet mail somewhere else.`,
+              remediation: `Set-SendConnector "${name}" -SmartHosts ${tenantSmartHost(connector.tenants[0] as string)}, or remove "*" from -AddressSpaces.`,
+            };
+            continue;
+          }
+          if (owned.addressSpaces.has(domain) || !owned.complete) continue;
           yield {
             ...at,
             message: `Send connector "${name}" has address space "${raw}", which is neither the routing domain nor an accepted domain of tenant ${tenantList}.`,
