@@ -38,8 +38,8 @@ export function formatProblem(problem: ExchangeProblem): string {
 
 /** Exchange enum values by number, as `ConvertTo-Json` writes them without `-EnumsAsStrings`. */
 export const EXCHANGE_ENUMS = {
-  /** Microsoft.Exchange.Data.TenantConnectorType (Get-InboundConnector / Get-OutboundConnector). */
-  ConnectorType: { 1: "Partner", 2: "OnPremises" },
+  /** Microsoft.Exchange.Data.TenantConnectorType: `OnPremises = 1, Partner` (2), per Exchange's own enum definition. */
+  ConnectorType: { 1: "OnPremises", 2: "Partner" },
   /** TenantConnectorSource: how the connector was created. */
   ConnectorSource: { 0: "Default", 1: "Migrated", 2: "HybridWizard", 3: "AdminUI" },
   /** Microsoft.Exchange.Data.TlsAuthLevel (Get-SendConnector). */
@@ -58,9 +58,27 @@ class Problems {
   }
 }
 
+/**
+ * The text of an export file, whatever Windows wrote: `Out-File -Encoding utf8` in Windows PowerShell
+ * 5.1 writes UTF-8 with a BOM, `> file` and `Out-File` without -Encoding write UTF-16LE with a BOM
+ * ("Unicode"), PowerShell 7 writes UTF-8 without one; `-Encoding BigEndianUnicode` writes UTF-16BE.
+ * A UTF-16 file that lost its BOM is recognised by the zero bytes of its ASCII JSON punctuation.
+ */
+export function decodeExportText(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return buffer.subarray(3).toString("utf8");
+  if (buffer[0] === 0xff && buffer[1] === 0xfe) return buffer.subarray(2).toString("utf16le");
+  if (buffer[0] === 0xfe && buffer[1] === 0xff) return Buffer.from(buffer.subarray(2)).swap16().toString("utf16le");
+  if (buffer.length >= 2 && buffer.length % 2 === 0) {
+    if (buffer[0] !== 0 && buffer[1] === 0) return buffer.toString("utf16le");
+    if (buffer[0] === 0 && buffer[1] !== 0) return Buffer.from(buffer).swap16().toString("utf16le");
+  }
+  return buffer.toString("utf8");
+}
+
 /** Parses a JSON export; a truncated or malformed file is one problem naming where it breaks. */
 export function parseExchangeJson(text: string, file: string): { value?: unknown; problem?: ExchangeProblem } {
-  // ConvertTo-Json > file in Windows PowerShell writes UTF-16 with a BOM; readers decode it, the BOM stays.
+  // A BOM left in by a caller that decoded the bytes itself.
   const body = text.replace(/^\uFEFF/, "");
   if (body.trim() === "") return { problem: { file, path: "", message: "is empty (expected the JSON written by ConvertTo-Json)" } };
   try {
@@ -157,12 +175,15 @@ function readString(value: unknown): string | undefined {
 /**
  * A domain-like value: a string, or the object PowerShell writes for SmtpDomain,
  * SmtpDomainWithSubdomains, Hostname and TlsCertificate ({Domain}, {Address}, {HostnameString}...).
+ * `Address` comes first: a SmtpDomainWithSubdomains for `*.contoso.com` is
+ * `{"Address":"*.contoso.com","Domain":"contoso.com","IncludeSubDomains":true}`, and only Address
+ * keeps the wildcard. (A SmartHost's Address is an IPAddress object, which yields no text here.)
  */
 function domainText(value: unknown): string | undefined {
   const v = unwrap(value);
   if (typeof v === "string") return v.trim() === "" ? undefined : v.trim();
   if (!isObject(v)) return undefined;
-  for (const key of ["Domain", "HostnameString", "Address", "SmtpDomain", "CertificateName", "Name"]) {
+  for (const key of ["Address", "Domain", "HostnameString", "SmtpDomain", "CertificateName", "Name"]) {
     const inner = field(v, key);
     if (inner !== undefined && inner !== null) {
       const text = domainText(inner);
