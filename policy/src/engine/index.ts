@@ -19,7 +19,9 @@ export { rules } from "./rules";
 export {
   type CertificateFacts,
   coveringName,
-  exchangeDistinguishedName,
+  certificateNames,
+  type DistinguishedName,
+  windowsDistinguishedName,
   exchangeTlsCertificateName,
   nameCovers,
   parseCertificatePem,
