@@ -122,7 +122,9 @@ function windowsValue(value: string): string {
 export function windowsDistinguishedName(name: DistinguishedName): string {
   return [...name]
     .reverse()
-    .map((rdn) => rdn.map((attribute) => `${WINDOWS_KEYS[attribute.oid] ?? `OID.${attribute.oid}`}=${windowsValue(attribute.value)}`).join(" + "))
+    .map((rdn) =>
+      rdn.map((attribute) => `${WINDOWS_KEYS[attribute.oid] ?? `OID.${attribute.oid}`}=${windowsValue(attribute.value)}`).join(" + "),
+    )
     .join(", ");
 }
 

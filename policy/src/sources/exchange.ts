@@ -1,3 +1,12 @@
+import {
+  type Cloud,
+  cloudsOfTenant,
+  isExchangeOnlineMailHost,
+  mailCloudOf,
+  mailHostPrefix,
+  routingDomainTenant,
+  smartHostFor,
+} from "../engine/clouds";
 import { normalizeAddressSpace, normalizeDomain } from "../engine/domain";
 import {
   type Certificate,
@@ -510,41 +519,45 @@ export interface AssemblyNotes {
   readonly unusedCertificates: readonly Certificate[];
 }
 
-const PROTECTION_HOST = /^(.+)\.mail\.protection\.outlook\.com$/;
-const ROUTING_DOMAIN = /^(.+)\.mail\.onmicrosoft\.com$/;
-
 /**
- * Maps send connectors to the tenants they route to: smart host `<prefix>.mail.protection.outlook.com`
- * (initial domain or accepted domain form) and address space `<prefix>.mail.onmicrosoft.com` or an
- * accepted domain held by exactly one tenant of the run. The lookups are built once for all
- * connectors, so an organization-wide audit stays linear.
+ * Maps send connectors to the tenants they route to: a smart host that is one of Exchange Online's
+ * inbound hosts in any cloud (`<prefix>.mail.protection.outlook.com`, `.mail.protection.office365.us`,
+ * `.mail.protection.partner.outlook.cn`, or the DNSSEC MX `<prefix>.<id>.mx.microsoft` of MC1048624;
+ * the prefix being the initial domain's or an accepted domain's), and an address space that is a
+ * tenant's routing domain (`<tenant>.mail.onmicrosoft.com` and its cloud twins) or an accepted domain
+ * held by exactly one tenant of the run. The lookups are built once for all connectors, so an
+ * organization-wide audit stays linear.
  */
 export function tenantRouter(tenants: readonly Tenant[]): (connector: Pick<SendConnector, "smartHosts" | "addressSpaces">) => string[] {
   const byHost = new Map<string, string>();
   const byDomain = new Map<string, string[]>();
   const names = new Set<string>();
+  const hostPrefix = (domain: string, cloud: Cloud) => {
+    const host = smartHostFor(domain, cloud);
+    return `${cloud.smartHostSuffix} ${host.slice(0, host.indexOf("."))}`;
+  };
   for (const tenant of tenants) {
     names.add(tenant.name);
-    byHost.set(tenant.name.replace(/\.onmicrosoft\.com$/, "").replaceAll(".", "-"), tenant.name);
+    const cloud = mailCloudOf(tenant.name);
+    byHost.set(hostPrefix(tenant.name, cloud), tenant.name);
     for (const domain of tenant.acceptedDomains) {
       const owners = byDomain.get(domain);
       if (owners) owners.push(tenant.name);
       else byDomain.set(domain, [tenant.name]);
-      const host = domain.replaceAll(".", "-");
-      if (!domain.endsWith(".onmicrosoft.com") && !byHost.has(host)) byHost.set(host, tenant.name);
+      const key = hostPrefix(domain, cloud);
+      if (cloudsOfTenant(domain).length === 0 && !byHost.has(key)) byHost.set(key, tenant.name);
     }
   }
   return (connector) => {
     const found = new Set<string>();
     for (const host of connector.smartHosts) {
-      const prefix = PROTECTION_HOST.exec(host)?.[1];
-      const tenant = prefix === undefined ? undefined : byHost.get(prefix);
+      const mail = mailHostPrefix(host);
+      const tenant = mail === undefined ? undefined : byHost.get(`${mail.cloud.smartHostSuffix} ${mail.prefix}`);
       if (tenant) found.add(tenant);
     }
     for (const space of connector.addressSpaces) {
-      const prefix = ROUTING_DOMAIN.exec(space)?.[1];
-      if (prefix !== undefined) {
-        const initial = `${prefix}.onmicrosoft.com`;
+      const initial = routingDomainTenant(space);
+      if (initial !== undefined) {
         if (names.has(initial)) found.add(initial);
         continue;
       }
@@ -557,7 +570,10 @@ export function tenantRouter(tenants: readonly Tenant[]): (connector: Pick<SendC
 }
 
 function pointsAtExchangeOnline(connector: Pick<SendConnector, "smartHosts" | "addressSpaces">): boolean {
-  return connector.smartHosts.some((h) => PROTECTION_HOST.test(h)) || connector.addressSpaces.some((a) => ROUTING_DOMAIN.test(a));
+  return (
+    connector.smartHosts.some((h) => isExchangeOnlineMailHost(h)) ||
+    connector.addressSpaces.some((a) => routingDomainTenant(a) !== undefined)
+  );
 }
 
 /**

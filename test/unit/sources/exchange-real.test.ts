@@ -104,3 +104,41 @@ describe("a Windows PowerShell 5.1 hybrid export, end to end", () => {
     );
   });
 });
+
+describe("send connectors to Microsoft's newer MX hosts and other clouds", () => {
+  const tenants = [
+    { name: "contoso.onmicrosoft.com", acceptedDomains: ["contoso.com", "contoso.onmicrosoft.com"] },
+    { name: "fabrikam.onmicrosoft.us", acceptedDomains: ["fabrikam.com", "fabrikam.onmicrosoft.us"] },
+  ];
+  const sends = readSendConnectors(
+    [
+      {
+        Name: "DNSSEC MX",
+        AddressSpaces: ["smtp:contoso.mail.onmicrosoft.com;1"],
+        SmartHosts: ["contoso-com.j-v1.mx.microsoft"],
+        DNSRoutingEnabled: false,
+      },
+      {
+        Name: "GCC High",
+        AddressSpaces: ["smtp:fabrikam.mail.onmicrosoft.us;1"],
+        SmartHosts: ["fabrikam-com.mail.protection.office365.us"],
+        DNSRoutingEnabled: false,
+      },
+      { Name: "GCC High by routing domain", AddressSpaces: ["smtp:fabrikam.mail.onmicrosoft.us;1"], DNSRoutingEnabled: true },
+    ],
+    "SendConnector.json",
+  ).items;
+
+  it("maps a *.mx.microsoft smart host (MC1048624) and GCC High hosts to their tenants instead of skipping them", () => {
+    const { inventory, notes } = assembleInventory({ tenants, inboundConnectors: [], sendConnectors: sends, certificates: [] });
+    assert.deepEqual(
+      inventory.sendConnectors.map((c) => [c.name, c.tenants]),
+      [
+        ["DNSSEC MX", ["contoso.onmicrosoft.com"]],
+        ["GCC High", ["fabrikam.onmicrosoft.us"]],
+        ["GCC High by routing domain", ["fabrikam.onmicrosoft.us"]],
+      ],
+    );
+    assert.deepEqual(notes.skippedSendConnectors, []);
+  });
+});

@@ -1,3 +1,4 @@
+import { routingDomainFor } from "../clouds";
 import { isWildcard } from "../domain";
 import type { InventoryIndex } from "../inventory-index";
 import type { Certificate, InboundConnector, ResourceRef, SendConnector, Tenant } from "../model";
@@ -92,7 +93,7 @@ export function normalizeHost(value: string): string {
   return trimmed.endsWith(".") ? trimmed.slice(0, -1) : trimmed;
 }
 
-/** The hybrid routing domain HCW adds for a tenant: contoso.onmicrosoft.com -> contoso.mail.onmicrosoft.com. */
+/** The hybrid routing domain HCW adds for a tenant, in its cloud: contoso.onmicrosoft.com -> contoso.mail.onmicrosoft.com. */
 export function tenantRoutingDomain(tenant: string): string | undefined {
-  return tenant.endsWith(".onmicrosoft.com") ? `${tenant.slice(0, -".onmicrosoft.com".length)}.mail.onmicrosoft.com` : undefined;
+  return routingDomainFor(tenant);
 }
