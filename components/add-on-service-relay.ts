@@ -4,6 +4,7 @@ import { normalizeDomain } from "../policy/src/engine/domain";
 import { parseCertificatePem } from "../policy/src/engine/x509";
 import { INBOUND_CONNECTOR_TYPE } from "../policy/src/sources/pulumi";
 import { CertificateArgsSchema, checkBeforeCreate, ExchangeOnlineArgsSchema, parseArgs, TenantArgsSchema } from "./args";
+import { CloudArgSchema, tenantCloud, withCloudDefaults } from "./cloud";
 import { InboundConnector } from "./providers/inbound-connector";
 import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
 
@@ -20,6 +21,8 @@ export const AddOnServiceRelayArgsSchema = z
     /** Only if the service also requires IP restriction; certificate-based is what Microsoft recommends. */
     senderIPAddresses: z.array(z.string()).optional(),
     exchangeOnline: ExchangeOnlineArgsSchema,
+    /** The tenant's Microsoft 365 cloud (Connect-ExchangeOnline -ExchangeEnvironmentName); default O365Default. */
+    cloud: CloudArgSchema,
   })
   .strict();
 export type AddOnServiceRelayArgs = z.input<typeof AddOnServiceRelayArgsSchema>;
@@ -36,7 +39,9 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
     super("mailflow:exchange:AddOnServiceRelay", name, {}, opts);
     const parsed = parseArgs(AddOnServiceRelayArgsSchema, args, "AddOnServiceRelay", name, this);
     let inbound: Omit<InboundConnectorInputs, "connection">;
+    let cloud: ReturnType<typeof tenantCloud>;
     try {
+      cloud = tenantCloud(normalizeDomain(parsed.tenant.name, "tenant.name"), parsed.cloud);
       const certificate = parseCertificatePem(parsed.certificate.pem, "certificate.pem");
       const certificateName = normalizeDomain(parsed.certificateName, "certificateName");
       inbound = {
@@ -62,7 +67,7 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
     checkBeforeCreate([{ type: INBOUND_CONNECTOR_TYPE, name: `${name}-inbound`, props: { ...inbound } }], "AddOnServiceRelay", name, this);
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,
-      { ...inbound, connection: pulumi.secret(parsed.exchangeOnline) },
+      { ...inbound, connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, cloud)) },
       { parent: this },
     );
     this.registerOutputs({

@@ -8,9 +8,11 @@
  */
 import { createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
 import type { ConfidentialClientApplication, INetworkModule } from "@azure/msal-node";
+import { CLOUDS } from "../../policy/src/engine/clouds";
 
-export const DEFAULT_EXCHANGE_ONLINE_ENDPOINT = "https://outlook.office365.com";
-export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
+// Worldwide defaults from the engine's cloud table; other clouds pass their own (components' `cloud`, CLI --cloud).
+export const DEFAULT_EXCHANGE_ONLINE_ENDPOINT = CLOUDS.O365Default.adminEndpoint;
+export const DEFAULT_AUTHORITY_HOST = CLOUDS.O365Default.authorityHost;
 const SYSTEM_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}";
 
 // ---------------------------------------------------------------------------------------------
