@@ -271,8 +271,8 @@ export function presentedNames(cert: Pick<CertificateFacts, "dnsNames" | "common
 /**
  * RFC 6125 host matching of a normalized host name against one presented name: a wildcard
  * matches exactly one whole left-most label ("*.contoso.com" covers "relay.contoso.com", not
- * "contoso.com" nor "a.relay.contoso.com"). A wildcard host (a wildcard TlsSenderCertificateName)
- * is covered only by the identical wildcard. This is the rule X509Certificate.checkHost applies;
+ * "contoso.com" nor "a.relay.contoso.com"). A wildcard host is covered only by the identical
+ * wildcard (a wildcard TlsSenderCertificateName has Exchange's own meaning: senderNameAccepts). This is the rule X509Certificate.checkHost applies;
  * it is written out so exports without the DER (Get-ExchangeCertificate JSON) match the same way.
  */
 export function nameCovers(presented: string, host: string): boolean {
@@ -284,7 +284,21 @@ export function nameCovers(presented: string, host: string): boolean {
   return label.length > 0 && !label.includes(".");
 }
 
-/** The presented name that covers `host`, if any. */
+/**
+ * Whether an inbound connector's TlsSenderCertificateName accepts a presented name. An exact name
+ * follows RFC 6125 (nameCovers). A wildcard one is Exchange Online's own syntax, not RFC 6125:
+ * New-InboundConnector documents `*.contoso.com` as "contoso.com and all its subdomains", so it
+ * accepts contoso.com, relay.contoso.com, a.b.contoso.com and a presented *.contoso.com or
+ * *.relay.contoso.com.
+ */
+export function senderNameAccepts(senderName: string, presented: string): boolean {
+  if (!senderName.startsWith("*.")) return nameCovers(presented, senderName);
+  const domain = senderName.slice(2);
+  const name = presented.startsWith("*.") ? presented.slice(2) : presented;
+  return name === domain || name.endsWith(`.${domain}`);
+}
+
+/** The presented name that the connector's TlsSenderCertificateName accepts, if any. */
 export function coveringName(cert: Pick<CertificateFacts, "dnsNames" | "commonName">, host: string): string | undefined {
-  return presentedNames(cert).find((name) => nameCovers(name, host));
+  return presentedNames(cert).find((name) => senderNameAccepts(host, name));
 }

@@ -59,8 +59,8 @@ export type AcceptedNameVerdict =
 /**
  * Whether a certificate name is exactly an accepted domain of the tenant. A parent domain does not
  * count (Exchange Online matches the certificate domain to an accepted domain, not to a suffix), nor
- * does MatchSubDomains. A wildcard name passes when its parent is accepted: it then covers exactly
- * the single-label children of an accepted domain (`inbound-connector-settings` still flags it).
+ * does MatchSubDomains. A wildcard name passes when its domain is accepted (Exchange reads *.contoso.com
+ * as contoso.com and its subdomains; `inbound-connector-settings` still advises against it).
  */
 export function acceptedNameVerdict(index: InventoryIndex, tenantName: string, name: string): AcceptedNameVerdict {
   const tenant = index.tenants.get(tenantName);
