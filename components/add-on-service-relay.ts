@@ -30,7 +30,8 @@ export type AddOnServiceRelayArgs = z.input<typeof AddOnServiceRelayArgsSchema>;
 /**
  * A third-party service relaying a customer's mail through Exchange Online with a certificate
  * unique to that customer, whose domain is an accepted domain of the customer's tenant, and a
- * connector that restricts to it (RestrictDomainsToCertificate).
+ * connector that restricts to it (RestrictDomainsToCertificate) with CloudServicesMailEnabled, as
+ * "Integrate Exchange Online with an email add-on service" sets both.
  */
 export class AddOnServiceRelay extends pulumi.ComponentResource {
   readonly inboundConnector: InboundConnector;
@@ -56,7 +57,8 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
         restrictDomainsToCertificate: true,
         restrictDomainsToIPAddresses: false,
         treatMessagesAsInternal: false,
-        cloudServicesMailEnabled: false,
+        // As Microsoft's add-on scenario creates it, matching the outbound connector to the service.
+        cloudServicesMailEnabled: true,
         addOnService: parsed.service,
         certificateThumbprint: certificate.thumbprint,
         owner: `${pulumi.getProject()}/${pulumi.getStack()}`,

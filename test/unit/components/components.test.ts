@@ -233,3 +233,20 @@ describe("cloud: the Microsoft 365 cloud of the tenant (Connect-ExchangeOnline -
     );
   });
 });
+
+describe("AddOnServiceRelay", () => {
+  it("creates the inbound connector as Microsoft's add-on scenario does: RestrictDomainsToCertificate and CloudServicesMailEnabled $true", async () => {
+    new AddOnServiceRelay("signatures", {
+      tenant: { name: "contoso.onmicrosoft.com", acceptedDomains: ["contoso.com", "relay.contoso.com"] },
+      service: "Vendor",
+      certificate: { pem: contosoPem },
+      certificateName: "relay.contoso.com",
+      exchangeOnline,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const inbound = registered.find((r) => r.name === "signatures-inbound")?.inputs ?? {};
+    assert.equal(inbound.restrictDomainsToCertificate, true);
+    assert.equal(inbound.cloudServicesMailEnabled, true);
+    assert.equal(inbound.treatMessagesAsInternal, false);
+  });
+});
