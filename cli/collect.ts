@@ -5,6 +5,7 @@ import { inventoryFromPulumiResources } from "../policy/src/sources/pulumi";
 import {
   type AssemblyNotes,
   assembleInventory,
+  decodeExportText,
   type ExchangeProblem,
   formatProblem,
   parseExchangeJson,
@@ -98,9 +99,7 @@ export function displayPath(path: string, cwd: string): string {
 function readJson(path: string, shown: string, collection: Collection): { ok: true; value: unknown } | { ok: false } {
   let text: string;
   try {
-    const buffer = readFileSync(path);
-    // Windows PowerShell's "> file" writes UTF-16LE with a BOM.
-    text = buffer[0] === 0xff && buffer[1] === 0xfe ? buffer.toString("utf16le") : buffer.toString("utf8");
+    text = decodeExportText(readFileSync(path));
   } catch (error) {
     collection.problems.push(`${shown}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     collection.notRead.push({ input: shown, reason: "cannot be read" });

@@ -12,6 +12,8 @@ export interface LiveTenantReader {
 export interface LiveOptions {
   readonly tenants: readonly string[];
   readonly endpoint: string;
+  /** Entra ID authority host of the tenant's cloud (--cloud). */
+  readonly authorityHost?: string;
   readonly tokenEnv?: string;
   readonly clientId?: string;
   readonly certificateFile?: string;
@@ -59,6 +61,7 @@ export const exchangeOnlineReader: LiveReaderFactory = (tenant, options, env) =>
           clientId: options.clientId as string,
           certificatePem: readFileSync(options.certificateFile as string, "utf8"),
           privateKeyPem: readFileSync(options.privateKeyFile as string, "utf8"),
+          ...(options.authorityHost ? { authorityHost: options.authorityHost } : {}),
           scope: `${new URL(options.endpoint).origin}/.default`,
         });
   return new exo.ExchangeOnlineClient({ endpoint: options.endpoint, tenant, auth });

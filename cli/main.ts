@@ -13,6 +13,7 @@ import {
   OrgAssignmentsSchema,
   resolveConfig,
 } from "../policy/src/engine";
+import { CLOUD_NAMES, CLOUDS, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
 import { Collection, readPath } from "./collect";
 import { UsageError } from "./errors";
 import { type LiveReaderFactory, readLiveTenants, validateLiveOptions } from "./live";
@@ -63,6 +64,7 @@ export function version(): string {
 const COMMON_OPTIONS = {
   live: { type: "string", multiple: true },
   endpoint: { type: "string" },
+  cloud: { type: "string" },
   "token-env": { type: "string" },
   "client-id": { type: "string" },
   "certificate-file": { type: "string" },
@@ -132,9 +134,12 @@ interface Gathered {
 }
 
 async function gather(values: ReturnType<typeof parse>["values"], positionals: string[], io: CliIo): Promise<Gathered> {
+  // --cloud picks the admin endpoint and token authority from the engine's cloud table.
+  const cloud = CLOUDS[oneOf("cloud", values.cloud as string | undefined, CLOUD_NAMES, DEFAULT_CLOUD)];
   const live = {
     tenants: (values.live as string[] | undefined) ?? [],
-    endpoint: (values.endpoint as string | undefined) ?? "https://outlook.office365.com",
+    endpoint: (values.endpoint as string | undefined) ?? cloud.adminEndpoint,
+    authorityHost: cloud.authorityHost,
     ...(values["token-env"] !== undefined ? { tokenEnv: values["token-env"] as string } : {}),
     ...(values["client-id"] !== undefined ? { clientId: values["client-id"] as string } : {}),
     ...(values["certificate-file"] !== undefined ? { certificateFile: resolve(io.cwd, values["certificate-file"] as string) } : {}),

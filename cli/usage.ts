@@ -16,7 +16,9 @@ const INPUTS = `Inputs (any number, mixed):
                              A single tenant folder may be given directly.
   <file.json>                A "pulumi stack export" file.
   --live <tenant>            Read a tenant from Exchange Online (repeatable); with
-  --endpoint <url>           the admin API host (default https://outlook.office365.com) and either
+  --cloud <name>             the tenants' cloud: O365Default (worldwide, GCC; default), O365USGovGCCHigh,
+                             O365USGovDoD or O365China; picks the admin endpoint and token authority
+  --endpoint <url>           the admin API host (default: the cloud's, https://outlook.office365.com) and either
   --token-env <VAR>          an access token in environment variable VAR, or
   --client-id <id> --certificate-file <pem> --private-key-file <pem>
                              app-only sign-in with a certificate (Exchange.ManageAsApp).

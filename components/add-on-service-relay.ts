@@ -4,6 +4,7 @@ import { normalizeDomain } from "../policy/src/engine/domain";
 import { parseCertificatePem } from "../policy/src/engine/x509";
 import { INBOUND_CONNECTOR_TYPE } from "../policy/src/sources/pulumi";
 import { CertificateArgsSchema, checkBeforeCreate, ExchangeOnlineArgsSchema, parseArgs, TenantArgsSchema } from "./args";
+import { CloudArgSchema, tenantCloud, withCloudDefaults } from "./cloud";
 import { InboundConnector } from "./providers/inbound-connector";
 import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
 
@@ -20,6 +21,8 @@ export const AddOnServiceRelayArgsSchema = z
     /** Only if the service also requires IP restriction; certificate-based is what Microsoft recommends. */
     senderIPAddresses: z.array(z.string()).optional(),
     exchangeOnline: ExchangeOnlineArgsSchema,
+    /** The tenant's Microsoft 365 cloud (Connect-ExchangeOnline -ExchangeEnvironmentName); default O365Default. */
+    cloud: CloudArgSchema,
   })
   .strict();
 export type AddOnServiceRelayArgs = z.input<typeof AddOnServiceRelayArgsSchema>;
@@ -27,7 +30,8 @@ export type AddOnServiceRelayArgs = z.input<typeof AddOnServiceRelayArgsSchema>;
 /**
  * A third-party service relaying a customer's mail through Exchange Online with a certificate
  * unique to that customer, whose domain is an accepted domain of the customer's tenant, and a
- * connector that restricts to it (RestrictDomainsToCertificate).
+ * connector that restricts to it (RestrictDomainsToCertificate) with CloudServicesMailEnabled, as
+ * "Integrate Exchange Online with an email add-on service" sets both.
  */
 export class AddOnServiceRelay extends pulumi.ComponentResource {
   readonly inboundConnector: InboundConnector;
@@ -36,7 +40,9 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
     super("mailflow:exchange:AddOnServiceRelay", name, {}, opts);
     const parsed = parseArgs(AddOnServiceRelayArgsSchema, args, "AddOnServiceRelay", name, this);
     let inbound: Omit<InboundConnectorInputs, "connection">;
+    let cloud: ReturnType<typeof tenantCloud>;
     try {
+      cloud = tenantCloud(normalizeDomain(parsed.tenant.name, "tenant.name"), parsed.cloud);
       const certificate = parseCertificatePem(parsed.certificate.pem, "certificate.pem");
       const certificateName = normalizeDomain(parsed.certificateName, "certificateName");
       inbound = {
@@ -51,7 +57,8 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
         restrictDomainsToCertificate: true,
         restrictDomainsToIPAddresses: false,
         treatMessagesAsInternal: false,
-        cloudServicesMailEnabled: false,
+        // As Microsoft's add-on scenario creates it, matching the outbound connector to the service.
+        cloudServicesMailEnabled: true,
         addOnService: parsed.service,
         certificateThumbprint: certificate.thumbprint,
         owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
@@ -62,7 +69,7 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
     checkBeforeCreate([{ type: INBOUND_CONNECTOR_TYPE, name: `${name}-inbound`, props: { ...inbound } }], "AddOnServiceRelay", name, this);
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,
-      { ...inbound, connection: pulumi.secret(parsed.exchangeOnline) },
+      { ...inbound, connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, cloud)) },
       { parent: this },
     );
     this.registerOutputs({

@@ -13,7 +13,7 @@ export const TenantArgsSchema = z
   .object({
     /** The tenant's initial domain, e.g. contoso.onmicrosoft.com. */
     name: plainString("tenant.name").regex(
-      /^[a-z0-9-]+\.onmicrosoft\.(com|us|de)$/i,
+      /^[a-z0-9-]+\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$/i,
       "tenant.name must be the tenant's initial domain, such as contoso.onmicrosoft.com",
     ),
     /** The tenant's accepted domains (Get-AcceptedDomain); the certificate name must be one of them. */

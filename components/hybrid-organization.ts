@@ -8,6 +8,7 @@ import {
   parseArgs,
   TenantArgsSchema,
 } from "./args";
+import { CloudArgSchema } from "./cloud";
 import { planPair, TenantConnectorPair } from "./tenant-connector-pair";
 
 export const HybridOrganizationArgsSchema = z
@@ -31,6 +32,8 @@ export const HybridOrganizationArgsSchema = z
       .min(1, "tenants must list at least one tenant"),
     exchangeOnline: ExchangeOnlineArgsSchema,
     onPremises: OnPremisesArgsSchema.optional(),
+    /** The tenants' Microsoft 365 cloud (Connect-ExchangeOnline -ExchangeEnvironmentName); default O365Default. */
+    cloud: CloudArgSchema,
   })
   .strict();
 export type HybridOrganizationArgs = z.input<typeof HybridOrganizationArgsSchema>;
@@ -54,6 +57,7 @@ export class HybridOrganization extends pulumi.ComponentResource {
       ...(entry.senderIPAddresses ? { senderIPAddresses: entry.senderIPAddresses } : {}),
       exchangeOnline: entry.exchangeOnline ?? parsed.exchangeOnline,
       ...(parsed.onPremises ? { onPremises: parsed.onPremises } : {}),
+      cloud: parsed.cloud,
     }));
     const pairName = (tenant: string) => `${name}-${tenant.split(".")[0]}`;
     const plans = pairArgs.map((pair, i) => {

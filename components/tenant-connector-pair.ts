@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { normalizeDomain } from "../policy/src/engine/domain";
+import { routingDomainFor } from "../policy/src/engine/clouds";
 import { tenantSmartHost } from "../policy/src/engine/model";
 import { exchangeTlsCertificateName, parseCertificatePem } from "../policy/src/engine/x509";
 import { INBOUND_CONNECTOR_TYPE, type PulumiResourceLike, SEND_CONNECTOR_TYPE } from "../policy/src/sources/pulumi";
@@ -12,6 +13,7 @@ import {
   parseArgs,
   TenantArgsSchema,
 } from "./args";
+import { CloudArgSchema, tenantCloud, withCloudDefaults } from "./cloud";
 import { InboundConnector } from "./providers/inbound-connector";
 import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
 import { SendConnector } from "./providers/send-connector";
@@ -42,6 +44,8 @@ export const TenantConnectorPairArgsSchema = z
     exchangeOnline: ExchangeOnlineArgsSchema,
     /** How to run on-premises Exchange Management Shell scripts. */
     onPremises: OnPremisesArgsSchema.optional(),
+    /** The tenant's Microsoft 365 cloud (Connect-ExchangeOnline -ExchangeEnvironmentName); default O365Default. */
+    cloud: CloudArgSchema,
   })
   .strict();
 
@@ -50,6 +54,8 @@ type Parsed = z.output<typeof TenantConnectorPairArgsSchema>;
 
 /** The plain props of the two resources a pair creates, computed before anything is created. */
 export interface PairPlan {
+  /** The cloud whose hosts the plan uses. */
+  readonly cloud: ReturnType<typeof tenantCloud>;
   readonly inbound: Omit<InboundConnectorInputs, "connection">;
   readonly send: Omit<SendConnectorInputs, "shell" | "shellEnv">;
   /** The same props as the pack will see them, for the fail-fast check. */
@@ -64,7 +70,7 @@ export function planPair(name: string, args: Parsed): PairPlan {
   const certificate = parseCertificatePem(args.certificate.pem, "certificate.pem");
   const tenant = normalizeDomain(args.tenant.name, "tenant.name");
   const certificateName = normalizeDomain(args.certificateName, "certificateName");
-  const prefix = tenant.replace(/\.onmicrosoft\.[a-z]+$/, "");
+  const cloud = tenantCloud(tenant, args.cloud);
   const inbound: PairPlan["inbound"] = {
     tenant,
     acceptedDomains: args.tenant.acceptedDomains,
@@ -84,12 +90,12 @@ export function planPair(name: string, args: Parsed): PairPlan {
   const send: PairPlan["send"] = {
     name: args.sendConnector.name ?? `Outbound to ${tenant}`,
     tenants: [tenant],
-    addressSpaces: [`${prefix}.mail.onmicrosoft.com`],
-    smartHosts: [tenantSmartHost(tenant)],
+    addressSpaces: [routingDomainFor(tenant, cloud) ?? tenant],
+    smartHosts: [tenantSmartHost(tenant, cloud)],
     dnsRoutingEnabled: false,
     requireTls: true,
     tlsAuthLevel: "DomainValidation",
-    tlsDomain: "mail.protection.outlook.com",
+    tlsDomain: cloud.tlsDomain,
     tlsCertificateName: exchangeTlsCertificateName(certificate),
     cloudServicesMailEnabled: true,
     sourceTransportServers: args.sendConnector.sourceTransportServers,
@@ -99,6 +105,7 @@ export function planPair(name: string, args: Parsed): PairPlan {
     owner: owner(),
   };
   return {
+    cloud,
     inbound,
     send,
     resources: [
@@ -144,7 +151,7 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     );
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,
-      { ...plan.inbound, connection: pulumi.secret(parsed.exchangeOnline) },
+      { ...plan.inbound, connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, plan.cloud)) },
       // The on-premises side must be able to send with the certificate before Exchange Online requires it.
       { parent: this, dependsOn: [this.sendConnector] },
     );

@@ -9,7 +9,8 @@
  * It reads a script from stdin and understands exactly the subset of PowerShell that
  * components/onprem/send-connector-script.ts generates: `$ErrorActionPreference`, a try/catch
  * wrapper, a splatting hashtable of literals, New-/Set-/Remove-/Get-SendConnector calls and
- * the `[pscustomobject]@{…} | ConvertTo-Json` result. Values are parsed with PowerShell's
+ * the `[pscustomobject]@{…} | ConvertTo-Json` result, and `Get-ExchangeCertificate -Thumbprint` with the
+ * one assignment that builds TlsCertificateName from its Issuer and Subject. Values are parsed with PowerShell's
  * single-quoted string rules (all five single-quote characters, doubled to escape), so
  * whatever a literal contains — `;`, `$()`, backticks, smart quotes — stays data. Anything it
  * doesn't recognise is a syntax error (exit 2) before any change is made; cmdlet failures
@@ -19,8 +20,16 @@
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseCertificatePem } from "../policy/src/engine/x509";
 
 export const STATE_ENV = "MFG_FAKE_EXCHANGE_SHELL_STATE";
+/**
+ * ASSUMPTION of the stand-in: the server's certificate store is a folder of public PEM files
+ * (default: the repository's examples/certs, the certificates the demo and the e2e tests use).
+ * Issuer and Subject are rendered with the engine's copy of Windows' CertNameToStr rules, so the
+ * stand-in cannot prove that rendering; it proves that the script uses what the server reports.
+ */
+export const CERTIFICATES_ENV = "MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES";
 const FAKE_DOMAIN_CONTROLLER = "DC01.fake-exchange-shell.local";
 
 export type Value = string | boolean | null | string[];
@@ -179,13 +188,16 @@ type Statement =
       splats: string[];
       named: Array<[string, Value]>;
     }
-  | { kind: "emit"; line: number; entries: Array<[string, { literal: Value } | { property: string }]> };
+  | { kind: "emit"; line: number; entries: Array<[string, { literal: Value } | { property: string }]> }
+  /** `$parameters.TlsCertificateName = '<I>' + $certificate.Issuer + '<S>' + $certificate.Subject` */
+  | { kind: "tlsName"; line: number; variable: string; certificate: string };
 
 interface ParsedScript {
   statements: Statement[];
 }
 
-const CMDLET_NAMES = ["New-SendConnector", "Set-SendConnector", "Remove-SendConnector", "Get-SendConnector"];
+const CMDLET_NAMES = ["New-SendConnector", "Set-SendConnector", "Remove-SendConnector", "Get-SendConnector", "Get-ExchangeCertificate"];
+const TLS_NAME_ASSIGNMENT = /^\$(\w+)\.TlsCertificateName\s*=\s*'<I>'\s*\+\s*\$(\w+)\.Issuer\s*\+\s*'<S>'\s*\+\s*\$(\w+)\.Subject$/;
 
 export function parseScript(script: string): ParsedScript {
   const lines = script.split(/\r?\n/);
@@ -280,6 +292,17 @@ export function parseScript(script: string): ParsedScript {
       statements.push({ kind: "emit", line: lineNumber, entries });
       continue;
     }
+    const tlsName = TLS_NAME_ASSIGNMENT.exec(line);
+    if (tlsName) {
+      if (tlsName[2] !== tlsName[3]) throw cursor.error("issuer and subject must come from the same certificate");
+      statements.push({
+        kind: "tlsName",
+        line: lineNumber,
+        variable: (tlsName[1] as string).toLowerCase(),
+        certificate: (tlsName[2] as string).toLowerCase(),
+      });
+      continue;
+    }
     const assign = cursor.takeRegex(/^\$(\w+)\s*=\s*/);
     const cmdletMatch = cursor.takeRegex(/^[A-Za-z]+-[A-Za-z]+(?=\s|$)/);
     if (cmdletMatch) {
@@ -369,6 +392,7 @@ const CMDLET_PARAMETERS: Record<string, { params: Record<string, ParamKind>; man
   },
   "Remove-SendConnector": { params: { Identity: "string", Confirm: "boolean" }, mandatory: ["Identity"] },
   "Get-SendConnector": { params: { Identity: "string" }, mandatory: ["Identity"] },
+  "Get-ExchangeCertificate": { params: { Thumbprint: "string" }, mandatory: ["Thumbprint"] },
 };
 
 const ENUMS: Record<string, string[]> = {
@@ -538,6 +562,7 @@ export function runScript(script: ParsedScript, state: FakeShellState, persist: 
   const organization = new Organization(state);
   const splats = new Map<string, Array<[string, Value]>>();
   const variables = new Map<string, FakeSendConnector | null>();
+  const certificates = new Map<string, { Issuer: string; Subject: string }>();
   const stdout: string[] = [];
   try {
     for (const statement of script.statements) {
@@ -556,9 +581,25 @@ export function runScript(script: ParsedScript, state: FakeShellState, persist: 
           }
           given.push(...statement.named);
           const params = bind(statement.cmdlet, given);
+          if (statement.cmdlet === "Get-ExchangeCertificate") {
+            const certificate = findCertificate(params.get("Thumbprint") as string);
+            if (statement.assignTo) certificates.set(statement.assignTo, certificate);
+            break;
+          }
           const result = organization.run(statement.cmdlet, params);
           if (statement.cmdlet !== "Get-SendConnector") persist();
           if (statement.assignTo) variables.set(statement.assignTo, result ? structuredClone(result) : null);
+          break;
+        }
+        case "tlsName": {
+          const certificate = certificates.get(statement.certificate);
+          const entries = splats.get(statement.variable);
+          if (!certificate || !entries) throw new CmdletFailure("You cannot call a method on a null-valued expression.");
+          const value = `<I>${certificate.Issuer}<S>${certificate.Subject}`;
+          splats.set(statement.variable, [
+            ...entries.filter(([key]) => key.toLowerCase() !== "tlscertificatename"),
+            ["TlsCertificateName", value],
+          ]);
           break;
         }
         case "emit": {
@@ -584,6 +625,18 @@ export function runScript(script: ParsedScript, state: FakeShellState, persist: 
     throw err;
   }
   return { stdout, error: null };
+}
+
+/** Get-ExchangeCertificate -Thumbprint against the stand-in's certificate folder (see CERTIFICATES_ENV). */
+function findCertificate(thumbprint: string): { Issuer: string; Subject: string } {
+  const folder = process.env[CERTIFICATES_ENV] ?? path.join(__dirname, "..", "..", "examples", "certs");
+  const wanted = thumbprint.replace(/\s/g, "").toUpperCase();
+  const files = fs.existsSync(folder) ? fs.readdirSync(folder).filter((file) => file.endsWith(".pem")) : [];
+  for (const file of files) {
+    const facts = parseCertificatePem(fs.readFileSync(path.join(folder, file), "utf8"), file);
+    if (facts.thumbprint === wanted) return { Issuer: facts.issuer, Subject: facts.subject };
+  }
+  throw new CmdletFailure(`The certificate with thumbprint ${wanted} was not found.`);
 }
 
 function loadState(file: string): FakeShellState {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { CLOUD_NAMES, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
 
 /** The root project's stack config: tenants, certificate files and servers, declaratively. */
 export const ProgramConfigSchema = z
@@ -32,7 +33,10 @@ export const ProgramConfigSchema = z
           .strict(),
       )
       .default([]),
-    exchangeOnlineEndpoint: z.url().default("https://outlook.office365.com"),
+    /** The tenants' cloud (Connect-ExchangeOnline -ExchangeEnvironmentName); its hosts are the defaults. */
+    cloud: z.enum(CLOUD_NAMES).default(DEFAULT_CLOUD),
+    /** Admin REST endpoint; default the cloud's (https://outlook.office365.com worldwide). */
+    exchangeOnlineEndpoint: z.url().optional(),
     onPremisesShell: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();

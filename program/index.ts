@@ -19,6 +19,7 @@ function main() {
       sourceTransportServers: config.getObject("sourceTransportServers"),
       tenants: config.getObject("tenants"),
       addOnRelays: config.getObject("addOnRelays"),
+      cloud: config.get("cloud"),
       exchangeOnlineEndpoint: config.get("exchangeOnlineEndpoint"),
       onPremisesShell: config.getObject("onPremisesShell"),
     },
@@ -32,7 +33,7 @@ function main() {
       "mailflow-guard:exchangeOnlineToken is not set. Run 'pulumi config set --secret mailflow-guard:exchangeOnlineToken <token>' or set MAILFLOW_GUARD_EXO_TOKEN.",
     );
   }
-  const exchangeOnline = { endpoint: settings.exchangeOnlineEndpoint, token };
+  const exchangeOnline = { ...(settings.exchangeOnlineEndpoint ? { endpoint: settings.exchangeOnlineEndpoint } : {}), token };
   const onPremises = settings.onPremisesShell ? { shell: settings.onPremisesShell } : undefined;
   const organization = new HybridOrganization("hybrid", {
     sourceTransportServers: settings.sourceTransportServers,
@@ -44,6 +45,7 @@ function main() {
     })),
     exchangeOnline,
     ...(onPremises ? { onPremises } : {}),
+    cloud: settings.cloud,
   });
   const relays = settings.addOnRelays.map((relay, i) => {
     const tenant = settings.tenants.find((t) => t.name === relay.tenant);
@@ -54,6 +56,7 @@ function main() {
       certificate: { pem: readCertificateFile(relay.certificateFile, `addOnRelays[${i}].certificateFile`, projectDir) },
       certificateName: relay.certificateName,
       exchangeOnline,
+      cloud: settings.cloud,
     });
   });
   return {

@@ -8,10 +8,28 @@
  */
 import { createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
 import type { ConfidentialClientApplication, INetworkModule } from "@azure/msal-node";
+import { CLOUD_NAMES, CLOUDS } from "../../policy/src/engine/clouds";
 
-export const DEFAULT_EXCHANGE_ONLINE_ENDPOINT = "https://outlook.office365.com";
-export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
+// Worldwide defaults from the engine's cloud table; other clouds pass their own (components' `cloud`, CLI --cloud).
+export const DEFAULT_EXCHANGE_ONLINE_ENDPOINT = CLOUDS.O365Default.adminEndpoint;
+export const DEFAULT_AUTHORITY_HOST = CLOUDS.O365Default.authorityHost;
 const SYSTEM_MAILBOX = "SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}";
+/**
+ * What public clients of the admin API send as X-ClientApplication (ExchangeOnlineManagement, and
+ * clients written after it such as KelvinTegelaar/CIPP-API New-ExoBulkRequest.ps1); the service's
+ * JSON responses are shaped for it.
+ */
+const CLIENT_APPLICATION = "ExoManagementModule";
+
+/**
+ * The X-AnchorMailbox header: the organization's system mailbox. The UPN form resolves only for the
+ * tenant's initial domain (contoso.onmicrosoft.com, or its twin in another cloud); for a tenant given
+ * by its id (GUID) or a custom domain, public clients use the APP form with the tenant as given.
+ */
+export function anchorMailbox(tenant: string): string {
+  const initialDomain = CLOUD_NAMES.some((cloud) => tenant.toLowerCase().endsWith(`.${CLOUDS[cloud].tenantSuffix}`));
+  return initialDomain ? `UPN:${SYSTEM_MAILBOX}@${tenant}` : `APP:${SYSTEM_MAILBOX}@${tenant}`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Authentication
@@ -313,6 +331,8 @@ export interface ExchangeOnlineClientOptions {
   backoffMaxMs?: number;
   /** Safety limit on followed `@odata.nextLink` pages (default 1000). */
   maxPages?: number;
+  /** Receives each `@adminapi.warnings` entry of a successful response (default: ignored). */
+  onWarning?: (warning: string, cmdletName: string) => void;
   fetchImpl?: typeof fetch;
   /** Injectable for tests: how to wait, what time it is (ms), and jitter randomness. */
   sleep?: (ms: number) => Promise<void>;
@@ -332,6 +352,7 @@ interface Failure {
 interface Page {
   value: Record<string, unknown>[];
   nextLink: string | undefined;
+  warnings: string[];
 }
 
 export class ExchangeOnlineClient {
@@ -348,6 +369,7 @@ export class ExchangeOnlineClient {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #onWarning: (warning: string, cmdletName: string) => void;
 
   constructor(options: ExchangeOnlineClientOptions) {
     if (typeof options.tenant !== "string" || options.tenant.trim() === "") {
@@ -370,6 +392,7 @@ export class ExchangeOnlineClient {
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#onWarning = options.onWarning ?? (() => {});
   }
 
   /** The InvokeCommand URL for this tenant. */
@@ -390,6 +413,7 @@ export class ExchangeOnlineClient {
     for (let pages = 1; ; pages++) {
       const page = await this.#send(url, body, context);
       results.push(...page.value);
+      for (const warning of page.warnings) this.#onWarning(warning, cmdletName);
       if (page.nextLink === undefined) return results;
       url = this.#checkNextLink(page.nextLink, context, visited, pages);
     }
@@ -504,9 +528,11 @@ export class ExchangeOnlineClient {
           Authorization: `Bearer ${token}`,
           "Content-Type": "application/json",
           Accept: "application/json",
-          "X-AnchorMailbox": `UPN:${SYSTEM_MAILBOX}@${this.tenant}`,
+          "X-AnchorMailbox": anchorMailbox(this.tenant),
           "X-CmdletName": context.cmdletName,
           "X-ResponseFormat": "json",
+          "X-ClientApplication": CLIENT_APPLICATION,
+          Prefer: "odata.maxpagesize=1000",
           "client-request-id": context.requestId,
         },
         body,
@@ -525,7 +551,7 @@ export class ExchangeOnlineClient {
     }
 
     if (response.ok) {
-      if (text.trim() === "") return { value: [], nextLink: undefined };
+      if (text.trim() === "") return { value: [], nextLink: undefined, warnings: [] };
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -542,7 +568,12 @@ export class ExchangeOnlineClient {
       if (!items.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
         return invalidResponse(`"value" contains something other than objects: ${snippet(text)}`);
       }
-      return { value: items as Record<string, unknown>[], nextLink: typeof next === "string" && next ? next : undefined };
+      const warnings = (json as { "@adminapi.warnings"?: unknown })?.["@adminapi.warnings"];
+      return {
+        value: items as Record<string, unknown>[],
+        nextLink: typeof next === "string" && next ? next : undefined,
+        warnings: Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === "string" && w.trim() !== "") : [],
+      };
     }
 
     const status = response.status;
@@ -550,11 +581,11 @@ export class ExchangeOnlineClient {
     let message = text.trim() === "" ? "(empty response body)" : snippet(text);
     let details: unknown[] = [];
     try {
-      const error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } }).error;
+      const error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown; innererror?: unknown } }).error;
       if (error && typeof error === "object") {
         if (typeof error.code === "string" && error.code) code = error.code;
-        if (typeof error.message === "string" && error.message) message = error.message;
         if (Array.isArray(error.details)) details = error.details;
+        message = cmdletErrorText(error) ?? message;
       }
     } catch {
       // Not JSON: keep the status text and a snippet of the body.
@@ -620,6 +651,34 @@ export class ExchangeOnlineClient {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+/** A property of an object whatever its case: the service writes both `internalexception` and `internalException`. */
+function member(value: unknown, name: string): unknown {
+  if (value === null || typeof value !== "object") return undefined;
+  const key = Object.keys(value).find((k) => k.toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : (value as Record<string, unknown>)[key];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/**
+ * The readable text of an admin API error. `error.message` is usually the generic "Invalid
+ * Operation"; the cmdlet's own message is in `error.innererror.internalexception.message`, else in
+ * `error.details[].message` behind a `|Exception.Type|` prefix (bodies captured from live tenants;
+ * KelvinTegelaar/CIPP-API reads the same three places).
+ */
+function cmdletErrorText(error: { message?: unknown; details?: unknown; innererror?: unknown }): string | undefined {
+  const inner = text(member(member(error.innererror, "internalexception"), "message"));
+  if (inner) return inner;
+  const details = Array.isArray(error.details) ? error.details : [];
+  const fromDetails = [
+    ...new Set(details.map((detail) => text(member(detail, "message"))?.replace(/^\|[^|]*\|/, "")).filter((m): m is string => !!m)),
+  ];
+  if (fromDetails.length > 0) return fromDetails.join(" ");
+  return text(error.message);
+}
 
 /** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {

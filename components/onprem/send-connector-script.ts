@@ -40,8 +40,14 @@ export interface SendConnectorSpec {
   tlsAuthLevel: TlsAuthLevel;
   /** -TlsDomain (DomainValidation), e.g. mail.protection.outlook.com. */
   tlsDomain?: string;
-  /** -TlsCertificateName, `<I>issuer<S>subject`. */
+  /** -TlsCertificateName, `<I>issuer<S>subject`, as computed from the certificate (see tlsCertificateThumbprint). */
   tlsCertificateName?: string;
+  /**
+   * SHA-1 thumbprint of the certificate TlsCertificateName names. When set, the script takes issuer
+   * and subject from `Get-ExchangeCertificate -Thumbprint` on the server, the text Exchange itself
+   * compares, instead of trusting the value computed here.
+   */
+  tlsCertificateThumbprint?: string;
   /** -CloudServicesMailEnabled */
   cloudServicesMailEnabled: boolean;
   /** -DNSRoutingEnabled */
@@ -117,6 +123,12 @@ const SendConnectorSpecSchema = z.strictObject({
   tlsAuthLevel: z.enum(TLS_AUTH_LEVELS),
   tlsDomain: text.optional(),
   tlsCertificateName: text.optional(),
+  tlsCertificateThumbprint: z
+    .string()
+    .refine((value) => /^[0-9A-Fa-f]{40}$/.test(value), {
+      error: (issue) => `${showValue(String(issue.input))} must be the certificate's SHA-1 thumbprint (40 hex digits)`,
+    })
+    .optional(),
   cloudServicesMailEnabled: z.boolean(),
   dnsRoutingEnabled: z.boolean(),
   usage: z.enum(SEND_CONNECTOR_USAGES).optional(),
@@ -257,11 +269,27 @@ function newParameters(spec: SendConnectorSpec): Array<[string, ParameterValue]>
   return parameters;
 }
 
+/**
+ * Overwrites the splatted TlsCertificateName with the server's own rendering of the certificate's
+ * issuer and subject (New-SendConnector docs: "<I>$($cert.Issuer)<S>$($cert.Subject)"): Windows'
+ * text is what Exchange matches, and a mismatch stops mail with 454 4.7.5.
+ */
+function certificateLookup(thumbprint: string): string[] {
+  return [
+    `${INDENT}$certificate = Get-ExchangeCertificate -Thumbprint ${quotePowerShellString(thumbprint.toUpperCase())} -ErrorAction Stop`,
+    `${INDENT}$parameters.TlsCertificateName = '<I>' + $certificate.Issuer + '<S>' + $certificate.Subject`,
+  ];
+}
+
 /** New-SendConnector with every parameter of the spec; prints the created connector. */
 export function newSendConnectorScript(spec: SendConnectorSpec): string {
   const checked = validateSendConnectorSpec(spec);
+  const parameters = newParameters(checked);
+  const lookup = checked.tlsCertificateThumbprint ? certificateLookup(checked.tlsCertificateThumbprint) : [];
+  if (lookup.length > 0 && !parameters.some(([name]) => name === "TlsCertificateName")) parameters.push(["TlsCertificateName", null]);
   return wrap("create the on-premises Send connector.", [
-    ...splat(newParameters(checked)),
+    ...splat(parameters),
+    ...lookup,
     `${INDENT}$connector = New-SendConnector @parameters -ErrorAction Stop`,
     ...emitObject(OUTPUT_LINES),
   ]);
@@ -316,10 +344,19 @@ export function changedSendConnectorParameters(oldSpec: SendConnectorSpec, newSp
  */
 export function setSendConnectorScript(oldSpec: SendConnectorSpec, newSpec: SendConnectorSpec): string {
   const changed = changedSendConnectorParameters(oldSpec, newSpec);
+  const thumbprint = newSpec.tlsCertificateThumbprint;
+  const certificateChanged =
+    thumbprint !== undefined &&
+    (thumbprint.toUpperCase() !== oldSpec.tlsCertificateThumbprint?.toUpperCase() ||
+      changed.some(([name]) => name === "TlsCertificateName"));
+  if (certificateChanged && !changed.some(([name]) => name === "TlsCertificateName")) {
+    changed.push(["TlsCertificateName", newSpec.tlsCertificateName ?? null]);
+  }
   const body: string[] = [];
   if (changed.length > 0) {
     body.push(
       ...splat(changed),
+      ...(certificateChanged ? certificateLookup(thumbprint) : []),
       `${INDENT}Set-SendConnector -Identity ${quotePowerShellString(oldSpec.name)} @parameters -ErrorAction Stop`,
     );
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CLOUDS } from "../../policy/src/engine/clouds";
 
 /**
  * How a provider reaches Exchange Online. Passed to the custom resources as one input that the
@@ -9,7 +10,8 @@ export const ExchangeOnlineConnectionSchema = z
     /** Base URL of the admin REST endpoint: https://outlook.office365.com, a sovereign cloud's host, or the local stand-in. */
     endpoint: z
       .url({ error: "exchangeOnline.endpoint must be an absolute URL such as https://outlook.office365.com" })
-      .default("https://outlook.office365.com"),
+      // The components fill in their cloud's endpoint; this default is the worldwide one from the same table.
+      .default(CLOUDS.O365Default.adminEndpoint),
     /** A bearer token (the local stand-in accepts any); for real tenants use `app`. */
     token: z.string().min(1).optional(),
     /** App-only authentication with a certificate (Exchange.ManageAsApp). */

@@ -57,6 +57,8 @@ function spec(inputs: SendConnectorInputs): SendConnectorSpec {
     tlsAuthLevel: inputs.tlsAuthLevel,
     ...(inputs.tlsDomain ? { tlsDomain: inputs.tlsDomain } : {}),
     ...(inputs.tlsCertificateName ? { tlsCertificateName: inputs.tlsCertificateName } : {}),
+    // The server's own Issuer/Subject of this certificate become TlsCertificateName (see the script).
+    ...(inputs.tlsCertificateName && inputs.certificateThumbprint ? { tlsCertificateThumbprint: inputs.certificateThumbprint } : {}),
     cloudServicesMailEnabled: inputs.cloudServicesMailEnabled,
     dnsRoutingEnabled: inputs.dnsRoutingEnabled,
     usage: "Custom",

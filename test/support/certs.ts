@@ -15,7 +15,16 @@ export interface TestCertificateOptions {
   /** Distinguishes otherwise identical certificates (different thumbprints). */
   readonly serial?: number;
   readonly issuerCommonName?: string;
+  /** The whole subject, in certificate (DER) order, most general first; replaces C/O/CN above. */
+  readonly subject?: readonly CertificateAttribute[];
+  /** The whole issuer, in certificate (DER) order. */
+  readonly issuer?: readonly CertificateAttribute[];
 }
+
+/** One name attribute: a short name forge knows (C, ST, L, O, OU, CN) or a name ("emailAddress"). */
+export type CertificateAttribute =
+  | { readonly shortName: string; readonly value: string }
+  | { readonly name: string; readonly value: string };
 
 let keys: forge.pki.rsa.KeyPair | undefined;
 let serialCounter = 1;
@@ -33,12 +42,16 @@ export function makeCertificatePem(options: TestCertificateOptions): string {
     { shortName: "O", value: options.organization ?? "Test Org" },
     { shortName: "CN", value: cn },
   ];
-  cert.setSubject(subject);
-  cert.setIssuer([
-    { shortName: "C", value: "US" },
-    { shortName: "O", value: "Test CA" },
-    { shortName: "CN", value: options.issuerCommonName ?? "Test Issuing CA" },
-  ]);
+  cert.setSubject(options.subject ? options.subject.map((a) => ({ ...a })) : subject);
+  cert.setIssuer(
+    options.issuer
+      ? options.issuer.map((a) => ({ ...a }))
+      : [
+          { shortName: "C", value: "US" },
+          { shortName: "O", value: "Test CA" },
+          { shortName: "CN", value: options.issuerCommonName ?? "Test Issuing CA" },
+        ],
+  );
   if (options.dnsNames && options.dnsNames.length > 0) {
     cert.setExtensions([{ name: "subjectAltName", altNames: options.dnsNames.map((value) => ({ type: 2, value })) }]);
   }

@@ -13,13 +13,16 @@ export { type EvaluateOptions, evaluate } from "./evaluate";
 export { describe, type Finding, type Severity } from "./findings";
 export { buildIndex, type InventoryIndex } from "./inventory-index";
 export { type Ipv4Block, classifySenderAddress, contains, nonPublicBlock, overlaps, parseIpv4Block, type SenderAddress } from "./ipv4";
+export { CLOUD_NAMES, CLOUDS, type Cloud, type CloudName, cloudByName, DEFAULT_CLOUD, mailCloudOf } from "./clouds";
 export * from "./model";
 export type { Draft, Rule, RuleContext } from "./rule";
 export { rules } from "./rules";
 export {
   type CertificateFacts,
   coveringName,
-  exchangeDistinguishedName,
+  certificateNames,
+  type DistinguishedName,
+  windowsDistinguishedName,
   exchangeTlsCertificateName,
   nameCovers,
   parseCertificatePem,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Cloud, mailCloudOf, smartHostFor } from "./clouds";
 import { normalizeDomain } from "./domain";
 import { InputError } from "./errors";
 import { type CertificateFacts, parseCertificatePem } from "./x509";
@@ -135,7 +136,10 @@ export function certificateFromPem(pem: string, field: string, extra: Pick<Certi
   return { ...facts, dnsNames: [...facts.dnsNames], ...extra };
 }
 
-/** Exchange Online's host for a tenant's mail: contoso.onmicrosoft.com -> contoso.mail.protection.outlook.com. */
-export function tenantSmartHost(tenant: string): string {
-  return `${tenant.replace(/\.onmicrosoft\.com$/, "").replaceAll(".", "-")}.mail.protection.outlook.com`;
+/**
+ * Exchange Online's host for a tenant's mail, in the tenant's cloud (clouds.ts):
+ * contoso.onmicrosoft.com -> contoso.mail.protection.outlook.com, contoso.onmicrosoft.us -> contoso.mail.protection.office365.us.
+ */
+export function tenantSmartHost(tenant: string, cloud: Cloud = mailCloudOf(tenant)): string {
+  return smartHostFor(tenant, cloud);
 }

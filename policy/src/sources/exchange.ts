@@ -1,3 +1,12 @@
+import {
+  type Cloud,
+  cloudsOfTenant,
+  isExchangeOnlineMailHost,
+  mailCloudOf,
+  mailHostPrefix,
+  routingDomainTenant,
+  smartHostFor,
+} from "../engine/clouds";
 import { normalizeAddressSpace, normalizeDomain } from "../engine/domain";
 import {
   type Certificate,
@@ -38,8 +47,8 @@ export function formatProblem(problem: ExchangeProblem): string {
 
 /** Exchange enum values by number, as `ConvertTo-Json` writes them without `-EnumsAsStrings`. */
 export const EXCHANGE_ENUMS = {
-  /** Microsoft.Exchange.Data.TenantConnectorType (Get-InboundConnector / Get-OutboundConnector). */
-  ConnectorType: { 1: "Partner", 2: "OnPremises" },
+  /** Microsoft.Exchange.Data.TenantConnectorType: `OnPremises = 1, Partner` (2), per Exchange's own enum definition. */
+  ConnectorType: { 1: "OnPremises", 2: "Partner" },
   /** TenantConnectorSource: how the connector was created. */
   ConnectorSource: { 0: "Default", 1: "Migrated", 2: "HybridWizard", 3: "AdminUI" },
   /** Microsoft.Exchange.Data.TlsAuthLevel (Get-SendConnector). */
@@ -58,9 +67,27 @@ class Problems {
   }
 }
 
+/**
+ * The text of an export file, whatever Windows wrote: `Out-File -Encoding utf8` in Windows PowerShell
+ * 5.1 writes UTF-8 with a BOM, `> file` and `Out-File` without -Encoding write UTF-16LE with a BOM
+ * ("Unicode"), PowerShell 7 writes UTF-8 without one; `-Encoding BigEndianUnicode` writes UTF-16BE.
+ * A UTF-16 file that lost its BOM is recognised by the zero bytes of its ASCII JSON punctuation.
+ */
+export function decodeExportText(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) return buffer.subarray(3).toString("utf8");
+  if (buffer[0] === 0xff && buffer[1] === 0xfe) return buffer.subarray(2).toString("utf16le");
+  if (buffer[0] === 0xfe && buffer[1] === 0xff) return Buffer.from(buffer.subarray(2)).swap16().toString("utf16le");
+  if (buffer.length >= 2 && buffer.length % 2 === 0) {
+    if (buffer[0] !== 0 && buffer[1] === 0) return buffer.toString("utf16le");
+    if (buffer[0] === 0 && buffer[1] !== 0) return Buffer.from(buffer).swap16().toString("utf16le");
+  }
+  return buffer.toString("utf8");
+}
+
 /** Parses a JSON export; a truncated or malformed file is one problem naming where it breaks. */
 export function parseExchangeJson(text: string, file: string): { value?: unknown; problem?: ExchangeProblem } {
-  // ConvertTo-Json > file in Windows PowerShell writes UTF-16 with a BOM; readers decode it, the BOM stays.
+  // A BOM left in by a caller that decoded the bytes itself.
   const body = text.replace(/^\uFEFF/, "");
   if (body.trim() === "") return { problem: { file, path: "", message: "is empty (expected the JSON written by ConvertTo-Json)" } };
   try {
@@ -160,12 +187,15 @@ function readString(value: unknown): string | undefined {
 /**
  * A domain-like value: a string, or the object PowerShell writes for SmtpDomain,
  * SmtpDomainWithSubdomains, Hostname and TlsCertificate ({Domain}, {Address}, {HostnameString}...).
+ * `Address` comes first: a SmtpDomainWithSubdomains for `*.contoso.com` is
+ * `{"Address":"*.contoso.com","Domain":"contoso.com","IncludeSubDomains":true}`, and only Address
+ * keeps the wildcard. (A SmartHost's Address is an IPAddress object, which yields no text here.)
  */
 function domainText(value: unknown): string | undefined {
   const v = unwrap(value);
   if (typeof v === "string") return v.trim() === "" ? undefined : v.trim();
   if (!isObject(v)) return undefined;
-  for (const key of ["Domain", "HostnameString", "Address", "SmtpDomain", "CertificateName", "Name"]) {
+  for (const key of ["Address", "Domain", "HostnameString", "SmtpDomain", "CertificateName", "Name"]) {
     const inner = field(v, key);
     if (inner !== undefined && inner !== null) {
       const text = domainText(inner);
@@ -492,41 +522,45 @@ export interface AssemblyNotes {
   readonly unusedCertificates: readonly Certificate[];
 }
 
-const PROTECTION_HOST = /^(.+)\.mail\.protection\.outlook\.com$/;
-const ROUTING_DOMAIN = /^(.+)\.mail\.onmicrosoft\.com$/;
-
 /**
- * Maps send connectors to the tenants they route to: smart host `<prefix>.mail.protection.outlook.com`
- * (initial domain or accepted domain form) and address space `<prefix>.mail.onmicrosoft.com` or an
- * accepted domain held by exactly one tenant of the run. The lookups are built once for all
- * connectors, so an organization-wide audit stays linear.
+ * Maps send connectors to the tenants they route to: a smart host that is one of Exchange Online's
+ * inbound hosts in any cloud (`<prefix>.mail.protection.outlook.com`, `.mail.protection.office365.us`,
+ * `.mail.protection.partner.outlook.cn`, or the DNSSEC MX `<prefix>.<id>.mx.microsoft` of MC1048624;
+ * the prefix being the initial domain's or an accepted domain's), and an address space that is a
+ * tenant's routing domain (`<tenant>.mail.onmicrosoft.com` and its cloud twins) or an accepted domain
+ * held by exactly one tenant of the run. The lookups are built once for all connectors, so an
+ * organization-wide audit stays linear.
  */
 export function tenantRouter(tenants: readonly Tenant[]): (connector: Pick<SendConnector, "smartHosts" | "addressSpaces">) => string[] {
   const byHost = new Map<string, string>();
   const byDomain = new Map<string, string[]>();
   const names = new Set<string>();
+  const hostPrefix = (domain: string, cloud: Cloud) => {
+    const host = smartHostFor(domain, cloud);
+    return `${cloud.smartHostSuffix} ${host.slice(0, host.indexOf("."))}`;
+  };
   for (const tenant of tenants) {
     names.add(tenant.name);
-    byHost.set(tenant.name.replace(/\.onmicrosoft\.com$/, "").replaceAll(".", "-"), tenant.name);
+    const cloud = mailCloudOf(tenant.name);
+    byHost.set(hostPrefix(tenant.name, cloud), tenant.name);
     for (const domain of tenant.acceptedDomains) {
       const owners = byDomain.get(domain);
       if (owners) owners.push(tenant.name);
       else byDomain.set(domain, [tenant.name]);
-      const host = domain.replaceAll(".", "-");
-      if (!domain.endsWith(".onmicrosoft.com") && !byHost.has(host)) byHost.set(host, tenant.name);
+      const key = hostPrefix(domain, cloud);
+      if (cloudsOfTenant(domain).length === 0 && !byHost.has(key)) byHost.set(key, tenant.name);
     }
   }
   return (connector) => {
     const found = new Set<string>();
     for (const host of connector.smartHosts) {
-      const prefix = PROTECTION_HOST.exec(host)?.[1];
-      const tenant = prefix === undefined ? undefined : byHost.get(prefix);
+      const mail = mailHostPrefix(host);
+      const tenant = mail === undefined ? undefined : byHost.get(`${mail.cloud.smartHostSuffix} ${mail.prefix}`);
       if (tenant) found.add(tenant);
     }
     for (const space of connector.addressSpaces) {
-      const prefix = ROUTING_DOMAIN.exec(space)?.[1];
-      if (prefix !== undefined) {
-        const initial = `${prefix}.onmicrosoft.com`;
+      const initial = routingDomainTenant(space);
+      if (initial !== undefined) {
         if (names.has(initial)) found.add(initial);
         continue;
       }
@@ -539,7 +573,10 @@ export function tenantRouter(tenants: readonly Tenant[]): (connector: Pick<SendC
 }
 
 function pointsAtExchangeOnline(connector: Pick<SendConnector, "smartHosts" | "addressSpaces">): boolean {
-  return connector.smartHosts.some((h) => PROTECTION_HOST.test(h)) || connector.addressSpaces.some((a) => ROUTING_DOMAIN.test(a));
+  return (
+    connector.smartHosts.some((h) => isExchangeOnlineMailHost(h)) ||
+    connector.addressSpaces.some((a) => routingDomainTenant(a) !== undefined)
+  );
 }
 
 /**

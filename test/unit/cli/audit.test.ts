@@ -240,3 +240,41 @@ describe("live audit against the local stand-in Exchange Online", () => {
     }
   });
 });
+
+describe("--cloud", () => {
+  async function captured(argv: string[]) {
+    const seen: { tenant: string; endpoint: string; authorityHost?: string }[] = [];
+    let stderr = "";
+    const io: CliIo = {
+      stdout: () => {},
+      stderr: (t) => (stderr += t),
+      cwd: FIXTURES,
+      env: { EXO_TOKEN: "t" },
+      stderrIsTty: false,
+      liveReader: (tenant, options) => {
+        seen.push({ tenant, endpoint: options.endpoint, ...(options.authorityHost ? { authorityHost: options.authorityHost } : {}) });
+        return { getAcceptedDomains: async () => [], getInboundConnectors: async () => [] };
+      },
+    };
+    const code = await run(["audit", ...argv, "--token-env", "EXO_TOKEN"], io);
+    return { code, seen, stderr };
+  }
+
+  it("reads a GCC High or DoD tenant from that cloud's admin endpoint and token authority", async () => {
+    assert.deepEqual((await captured(["--live", "contoso.onmicrosoft.us", "--cloud", "O365USGovDoD"])).seen, [
+      { tenant: "contoso.onmicrosoft.us", endpoint: "https://outlook-dod.office365.us", authorityHost: "https://login.microsoftonline.us" },
+    ]);
+    assert.deepEqual((await captured(["--live", "contoso.onmicrosoft.com"])).seen, [
+      { tenant: "contoso.onmicrosoft.com", endpoint: "https://outlook.office365.com", authorityHost: "https://login.microsoftonline.com" },
+    ]);
+  });
+
+  it("refuses an unknown cloud, listing the allowed ones", async () => {
+    const { code, stderr } = await captured(["--live", "contoso.onmicrosoft.de", "--cloud", "O365Germany"]);
+    assert.equal(code, 2);
+    assert.match(
+      stderr,
+      /^mailflow-guard: error: --cloud "O365Germany" is not allowed\. Allowed values are: O365Default, O365USGovGCCHigh, O365USGovDoD, O365China$/m,
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { before, beforeEach, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { HybridOrganization, TenantConnectorPair } from "../../../components";
+import { AddOnServiceRelay, HybridOrganization, TenantConnectorPair } from "../../../components";
 import { parseCertificatePem } from "../../../policy/src/engine/x509";
 import { makeCertificatePem, makePrivateKeyPem } from "../../support/certs";
 
@@ -154,5 +154,99 @@ describe("HybridOrganization", () => {
       "pulumi-nodejs:dynamic/mailflow:SendConnector org-contoso-send",
       "pulumi-nodejs:dynamic/mailflow:SendConnector org-fabrikam-send",
     ]);
+  });
+});
+
+describe("cloud: the Microsoft 365 cloud of the tenant (Connect-ExchangeOnline -ExchangeEnvironmentName)", () => {
+  const gov = () => ({
+    ...contoso(),
+    tenant: { name: "contoso.onmicrosoft.us", acceptedDomains: ["contoso.com", "relay.contoso.com"] },
+    exchangeOnline: { token: pulumi.secret("t") },
+  });
+
+  it("builds every Microsoft host of a GCC High pair from the cloud table", async () => {
+    new TenantConnectorPair("gov", { ...gov(), cloud: "O365USGovGCCHigh" });
+    await new Promise((resolve) => setImmediate(resolve));
+    const send = registered.find((r) => r.name === "gov-send")?.inputs ?? {};
+    assert.deepEqual(send.smartHosts, ["contoso.mail.protection.office365.us"]);
+    assert.deepEqual(send.addressSpaces, ["contoso.mail.onmicrosoft.us"]);
+    assert.equal(send.tlsDomain, "mail.protection.office365.us");
+    const inbound = registered.find((r) => r.name === "gov-inbound")?.inputs ?? {};
+    const connection = inbound.connection as { endpoint?: string; value?: { endpoint?: string } };
+    assert.equal(connection.value?.endpoint ?? connection.endpoint, "https://outlook.office365.us");
+  });
+
+  it("takes DoD's admin endpoint and the user's own endpoint over the table's", async () => {
+    new TenantConnectorPair("dod", { ...gov(), cloud: "O365USGovDoD" });
+    new TenantConnectorPair("own", { ...gov(), cloud: "O365USGovDoD", exchangeOnline: { endpoint: "http://127.0.0.1:9", token: "t" } });
+    await new Promise((resolve) => setImmediate(resolve));
+    const endpoint = (name: string) => {
+      const connection = registered.find((r) => r.name === name)?.inputs.connection as { endpoint?: string; value?: { endpoint?: string } };
+      return connection.value?.endpoint ?? connection.endpoint;
+    };
+    assert.equal(endpoint("dod-inbound"), "https://outlook-dod.office365.us");
+    assert.equal(endpoint("own-inbound"), "http://127.0.0.1:9");
+  });
+
+  it("refuses a tenant whose suffix contradicts the cloud, naming field, value and fix", () => {
+    assert.throws(() => new TenantConnectorPair("gov", gov()), {
+      message:
+        'Invalid arguments for TenantConnectorPair "gov":\n' +
+        `'tenant.name' "contoso.onmicrosoft.us" is the initial domain of a tenant in O365USGovGCCHigh or O365USGovDoD, but 'cloud' is "O365Default" (tenants ending in .onmicrosoft.com). Set cloud: "O365USGovGCCHigh" (or "O365USGovDoD"), or give the tenant's initial domain in O365Default.`,
+    });
+    assert.throws(() => new TenantConnectorPair("cn", { ...contoso(), cloud: "O365China" }), {
+      message:
+        'Invalid arguments for TenantConnectorPair "cn":\n' +
+        `'tenant.name' "contoso.onmicrosoft.com" is the initial domain of a tenant in O365Default, but 'cloud' is "O365China" (tenants ending in .partner.onmschina.cn). Set cloud: "O365Default", or give the tenant's initial domain in O365China.`,
+    });
+    assert.deepEqual(customTypes(), []);
+  });
+
+  it("refuses an unknown cloud name, listing the allowed ones", () => {
+    assert.throws(() => new TenantConnectorPair("de", { ...contoso(), cloud: "O365Germany" as "O365Default" }), {
+      message:
+        'Invalid arguments for TenantConnectorPair "de":\n' +
+        '✖ Invalid value for cloud: "O365Germany". Allowed values are: O365Default, O365USGovGCCHigh, O365USGovDoD, O365China.\n  → at cloud',
+    });
+  });
+
+  it("gives HybridOrganization's and AddOnServiceRelay's tenants the same cloud", async () => {
+    new HybridOrganization("org", {
+      cloud: "O365USGovGCCHigh",
+      sourceTransportServers: ["EX01"],
+      tenants: [{ tenant: gov().tenant, certificate: { pem: contosoPem }, certificateName: "relay.contoso.com" }],
+      exchangeOnline: { token: "t" },
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const send = registered.find((r) => r.type.endsWith(":SendConnector"))?.inputs ?? {};
+    assert.deepEqual(send.smartHosts, ["contoso.mail.protection.office365.us"]);
+    assert.throws(
+      () =>
+        new AddOnServiceRelay("addon", {
+          tenant: gov().tenant,
+          service: "Vendor",
+          certificate: { pem: contosoPem },
+          certificateName: "relay.contoso.com",
+          exchangeOnline: { token: "t" },
+        }),
+      { message: /'tenant\.name' "contoso\.onmicrosoft\.us" is the initial domain of a tenant in O365USGovGCCHigh or O365USGovDoD/ },
+    );
+  });
+});
+
+describe("AddOnServiceRelay", () => {
+  it("creates the inbound connector as Microsoft's add-on scenario does: RestrictDomainsToCertificate and CloudServicesMailEnabled $true", async () => {
+    new AddOnServiceRelay("signatures", {
+      tenant: { name: "contoso.onmicrosoft.com", acceptedDomains: ["contoso.com", "relay.contoso.com"] },
+      service: "Vendor",
+      certificate: { pem: contosoPem },
+      certificateName: "relay.contoso.com",
+      exchangeOnline,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const inbound = registered.find((r) => r.name === "signatures-inbound")?.inputs ?? {};
+    assert.equal(inbound.restrictDomainsToCertificate, true);
+    assert.equal(inbound.cloudServicesMailEnabled, true);
+    assert.equal(inbound.treatMessagesAsInternal, false);
   });
 });

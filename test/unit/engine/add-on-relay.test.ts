@@ -13,6 +13,7 @@ function withAddOn(fixture: InventoryFixture, prefix: string, certificateName: s
     addOnService: "Vendor Signatures",
     tlsSenderCertificateName: certificateName,
     restrictDomainsToCertificate: true,
+    cloudServicesMailEnabled: true,
     requireTls: true,
     senderIPAddresses: [],
     unknown: [],
@@ -55,14 +56,43 @@ describe(RULE, () => {
     );
   });
 
-  it("requires a certificate name and RestrictDomainsToCertificate", () => {
+  it("requires a certificate name (mandatory)", () => {
     const fixture = new InventoryFixture();
     withAddOn(fixture, "contoso", undefined);
+    assert.deepEqual(
+      fixture.findings(RULE).map((f) => [f.severity, f.message]),
+      [
+        [
+          "mandatory",
+          `Add-on connector "contoso-signatures" for "Vendor Signatures" sets no 'TlsSenderCertificateName', so the service is not identified by a per-customer certificate.`,
+        ],
+      ],
+    );
+  });
+
+  it("advises RestrictDomainsToCertificate and CloudServicesMailEnabled $true as Microsoft's add-on scenario sets them (advisory, not mandatory)", () => {
+    const fixture = new InventoryFixture();
+    withAddOn(fixture, "contoso", "s5hg3dcg.smtp.vendor.example");
+    fixture.tenant("contoso").acceptedDomains?.push("s5hg3dcg.smtp.vendor.example");
     const addOn = fixture.inboundConnectors.at(-1);
-    if (addOn) addOn.restrictDomainsToCertificate = false;
-    assert.deepEqual(fixture.messages(RULE), [
-      `Add-on connector "contoso-signatures" for "Vendor Signatures" sets no 'TlsSenderCertificateName', so the service is not identified by a per-customer certificate.`,
-      `Add-on connector "contoso-signatures" for "Vendor Signatures" has 'RestrictDomainsToCertificate' false, so mail presenting the certificate may claim any sender domain.`,
-    ]);
+    if (addOn) {
+      addOn.restrictDomainsToCertificate = false;
+      addOn.cloudServicesMailEnabled = false;
+    }
+    assert.deepEqual(
+      fixture.findings(RULE).map((f) => [f.severity, f.message, f.remediation]),
+      [
+        [
+          "advisory",
+          `Add-on connector "contoso-signatures" for "Vendor Signatures" has 'RestrictDomainsToCertificate' false; Microsoft's add-on scenario sets it so that mail presenting the certificate cannot claim just any sender domain (the cmdlet reference documents it for Partner connectors).`,
+          `Set-InboundConnector "contoso-signatures" -RestrictDomainsToCertificate $true (as in "Integrate Exchange Online with an email add-on service").`,
+        ],
+        [
+          "advisory",
+          `Add-on connector "contoso-signatures" for "Vendor Signatures" has 'CloudServicesMailEnabled' false; Microsoft's add-on scenario sets it $true on both of the service's connectors, so the organization's cross-premises headers survive the round trip.`,
+          `Set-InboundConnector "contoso-signatures" -CloudServicesMailEnabled $true (as in "Integrate Exchange Online with an email add-on service").`,
+        ],
+      ],
+    );
   });
 });

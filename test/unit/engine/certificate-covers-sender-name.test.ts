@@ -54,3 +54,31 @@ describe(RULE, () => {
     ]);
   });
 });
+
+describe("a wildcard TlsSenderCertificateName (New-InboundConnector: *.contoso.com is the domain and all its subdomains)", () => {
+  const RULE = "certificate-covers-sender-name";
+
+  it("is covered by a certificate for a subdomain or for the domain itself: no mandatory finding, only the advisory", () => {
+    for (const presented of ["relay.contoso.com", "contoso.com", "a.b.contoso.com"]) {
+      const fixture = new InventoryFixture();
+      fixture.useCertificate("contoso", testCertificate({ dnsNames: [presented] }, { tenant: "contoso.onmicrosoft.com" }));
+      fixture.inbound("contoso").tlsSenderCertificateName = "*.contoso.com";
+      assert.deepEqual(fixture.messages(RULE), [], presented);
+      assert.deepEqual(
+        fixture.findings().map((f) => [f.ruleId, f.severity]),
+        [["inbound-connector-settings", "advisory"]],
+        presented,
+      );
+    }
+  });
+
+  it("is not covered by a certificate for another domain", () => {
+    const fixture = new InventoryFixture();
+    const certificate = testCertificate({ dnsNames: ["relay.contoso.net"] }, { tenant: "contoso.onmicrosoft.com" });
+    fixture.useCertificate("contoso", certificate);
+    fixture.inbound("contoso").tlsSenderCertificateName = "*.contoso.com";
+    assert.deepEqual(fixture.messages(RULE), [
+      `Certificate ${certificate.thumbprint} presented by send connector "contoso-send" does not cover 'TlsSenderCertificateName' "*.contoso.com" of inbound connector "contoso-inbound" (it presents: relay.contoso.net).`,
+    ]);
+  });
+});

@@ -43,7 +43,7 @@ describe(RULE, () => {
     assert.deepEqual(severities(fixture), [
       [
         "advisory",
-        `Inbound connector "contoso-inbound" has wildcard 'TlsSenderCertificateName' "*.contoso.com", which accepts a certificate for any host under "contoso.com".`,
+        `Inbound connector "contoso-inbound" has wildcard 'TlsSenderCertificateName' "*.contoso.com", which accepts a certificate for "contoso.com" and for any of its subdomains.`,
       ],
     ]);
     assert.deepEqual(fixture.messages("certificate-name-is-accepted-domain"), []);

@@ -93,10 +93,32 @@ describe("send-connector-tls", () => {
     ["the MX host of an accepted domain", (s) => (s.smartHosts = ["contoso-com.mail.protection.outlook.com"]), []],
     [
       "another tenant's address space",
-      (s) => (s.addressSpaces = ["SMTP:contoso.com;1", "fabrikam.com", "*"]),
+      (s) => (s.addressSpaces = ["SMTP:contoso.com;1", "fabrikam.com"]),
       [
         `Send connector "contoso-send" has address space "fabrikam.com", which is neither the routing domain nor an accepted domain of tenant "contoso.onmicrosoft.com".`,
-        `Send connector "contoso-send" has address space "*", which is neither the routing domain nor an accepted domain of tenant "contoso.onmicrosoft.com".`,
+      ],
+    ],
+    // HealthChecker's GetSendConnectorConfiguredToRelayToM365.xml: smtp:*;1 to the tenant's own smart host,
+    // CertificateValidation, no TlsDomain — a documented way to send internet mail through Microsoft 365.
+    [
+      "internet mail relayed through Microsoft 365 (address space * to the tenant's own smart host)",
+      (s) => {
+        s.addressSpaces = ["smtp:*;1"];
+        s.smartHosts = ["contoso-com.mail.protection.outlook.com"];
+        s.tlsAuthLevel = "CertificateValidation";
+        s.tlsDomain = undefined;
+      },
+      [],
+    ],
+    [
+      "address space * to another tenant's smart host",
+      (s) => {
+        s.addressSpaces = ["smtp:*;1"];
+        s.smartHosts = ["fabrikam.mail.protection.outlook.com"];
+      },
+      [
+        `Send connector "contoso-send" has smart host "fabrikam.mail.protection.outlook.com", which is not Exchange Online's host for tenant "contoso.onmicrosoft.com" (expected contoso.mail.protection.outlook.com).`,
+        `Send connector "contoso-send" has address space "smtp:*;1" but its smart hosts are not all Exchange Online's hosts for tenant "contoso.onmicrosoft.com", so it sends all internet mail somewhere else.`,
       ],
     ],
   ];
@@ -112,5 +134,54 @@ describe("send-connector-tls", () => {
     const fixture = new InventoryFixture();
     fixture.send("contoso").requireTls = false;
     assert.equal(fixture.findings(RULE)[0]?.remediation, `Set-SendConnector "contoso-send" -RequireTLS $true.`);
+  });
+});
+
+describe("clouds: every Microsoft host from the one table (policy/src/engine/clouds.ts)", () => {
+  const RULE = "send-connector-tls";
+  /** A fixture whose contoso tenant lives in GCC High, its Send Connector built as HCW builds it there. */
+  function gccHigh(): InventoryFixture {
+    const fixture = new InventoryFixture(["contoso"]);
+    const tenant = fixture.tenant("contoso");
+    tenant.name = "contoso.onmicrosoft.us";
+    tenant.acceptedDomains = ["contoso.com", "relay.contoso.com", "contoso.onmicrosoft.us"];
+    fixture.inbound("contoso").tenant = "contoso.onmicrosoft.us";
+    fixture.certificate("contoso").tenant = "contoso.onmicrosoft.us";
+    const send = fixture.send("contoso");
+    send.tenants = ["contoso.onmicrosoft.us"];
+    send.smartHosts = ["contoso.mail.protection.office365.us"];
+    send.addressSpaces = ["contoso.mail.onmicrosoft.us"];
+    send.tlsDomain = "mail.protection.office365.us";
+    return fixture;
+  }
+
+  it("accepts a GCC High tenant's Send Connector built with GCC High's hosts", () => {
+    assert.deepEqual(gccHigh().messages(), []);
+  });
+
+  it("reports a GCC High tenant's Send Connector that validates the worldwide TLS domain, naming GCC High's", () => {
+    const fixture = gccHigh();
+    fixture.send("contoso").tlsDomain = "mail.protection.outlook.com";
+    assert.deepEqual(fixture.messages(RULE), [
+      `Send connector "contoso-send" validates 'TlsDomain' "mail.protection.outlook.com" instead of "mail.protection.office365.us".`,
+    ]);
+  });
+
+  it("reports a GCC High tenant's Send Connector pointed at the worldwide smart host", () => {
+    const fixture = gccHigh();
+    fixture.send("contoso").smartHosts = ["contoso.mail.protection.outlook.com"];
+    assert.deepEqual(fixture.messages(RULE), [
+      `Send connector "contoso-send" has smart host "contoso.mail.protection.outlook.com", which is not Exchange Online's host for tenant "contoso.onmicrosoft.us" (expected contoso.mail.protection.office365.us).`,
+    ]);
+  });
+
+  it("accepts the DNSSEC MX host of an accepted domain (*.mx.microsoft, MC1048624) as the tenant's smart host", () => {
+    const fixture = new InventoryFixture();
+    fixture.send("contoso").smartHosts = ["contoso-com.j-v1.mx.microsoft"];
+    assert.deepEqual(fixture.messages(RULE), []);
+    fixture.send("contoso").smartHosts = ["fabrikam-com.j-v1.mx.microsoft"];
+    assert.deepEqual(fixture.messages(RULE), [
+      `Send connector "contoso-send" has smart host "fabrikam-com.j-v1.mx.microsoft", which is not Exchange Online's host for tenant "contoso.onmicrosoft.com" (expected contoso.mail.protection.outlook.com).`,
+    ]);
   });
 });

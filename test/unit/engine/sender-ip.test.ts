@@ -56,7 +56,7 @@ describe(SHARED, () => {
 });
 
 describe(ACCEPTED, () => {
-  it("reports IPv6, a /23, a range, a private address and garbage, one finding each", () => {
+  it("reports IPv6, a /23, a range and garbage as refused (mandatory) and a private address as accepted but never matching (advisory)", () => {
     const fixture = new InventoryFixture();
     fixture.inbound("contoso").senderIPAddresses = [
       "2001:db8::1",
@@ -66,13 +66,28 @@ describe(ACCEPTED, () => {
       "mail",
       "203.0.113.5",
     ];
-    assert.deepEqual(fixture.messages(ACCEPTED), [
-      `'SenderIPAddresses' entry "2001:db8::1" of inbound connector "contoso-inbound" is an IPv6 address; Exchange Online accepts only IPv4 sender addresses.`,
-      `'SenderIPAddresses' entry "203.0.112.0/23" of inbound connector "contoso-inbound" is a /23; Exchange Online accepts prefixes from /24 to /32 only.`,
-      `'SenderIPAddresses' entry "203.0.113.1-203.0.113.9" of inbound connector "contoso-inbound" is an address range; write it as IPv4 CIDR blocks from /24 to /32.`,
-      `'SenderIPAddresses' entry "10.1.2.3" of inbound connector "contoso-inbound" is in non-public range 10.0.0.0/8, which Exchange Online never sees as a sending address.`,
-      `'SenderIPAddresses' entry "mail" of inbound connector "contoso-inbound" is not an IPv4 address or CIDR block.`,
-    ]);
+    assert.deepEqual(
+      fixture.findings(ACCEPTED).map((f) => [f.severity, f.message]),
+      [
+        [
+          "mandatory",
+          `'SenderIPAddresses' entry "2001:db8::1" of inbound connector "contoso-inbound" is an IPv6 address; Exchange Online accepts only IPv4 sender addresses.`,
+        ],
+        [
+          "mandatory",
+          `'SenderIPAddresses' entry "203.0.112.0/23" of inbound connector "contoso-inbound" is a /23; Exchange Online accepts prefixes from /24 to /32 only.`,
+        ],
+        [
+          "mandatory",
+          `'SenderIPAddresses' entry "203.0.113.1-203.0.113.9" of inbound connector "contoso-inbound" is an address range; write it as IPv4 CIDR blocks from /24 to /32.`,
+        ],
+        ["mandatory", `'SenderIPAddresses' entry "mail" of inbound connector "contoso-inbound" is not an IPv4 address or CIDR block.`],
+        [
+          "advisory",
+          `'SenderIPAddresses' entry "10.1.2.3" of inbound connector "contoso-inbound" is in the private or reserved range 10.0.0.0/8. Exchange Online accepts it, but it never matches: servers reach Exchange Online from public addresses.`,
+        ],
+      ],
+    );
   });
 });
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { exchangeTlsCertificateName, InputError, nameCovers, parseCertificatePem } from "../../../policy/src/engine";
 import { makeCertificatePem, makePrivateKeyPem } from "../../support/certs";
@@ -67,5 +69,58 @@ describe("nameCovers (RFC 6125)", () => {
       const ours = facts.dnsNames.some((name) => nameCovers(name, host));
       assert.equal(ours, x509.checkHost(host) !== undefined, host);
     }
+  });
+});
+
+describe("TlsCertificateName in Windows' rendering (CertNameToStr)", () => {
+  // Real public CA certificates (test/fixtures/certs-real), read from the source tree.
+  const REAL = join(__dirname, "..", "..", "..", "..", "test", "fixtures", "certs-real");
+  const real = (file: string) => parseCertificatePem(readFileSync(join(REAL, file), "utf8"), file);
+
+  it("writes S= for the state and double-quotes a value with a comma (GoDaddy)", () => {
+    assert.equal(
+      real("godaddy-root-g2.pem").subject,
+      'CN=Go Daddy Root Certificate Authority - G2, O="GoDaddy.com, Inc.", L=Scottsdale, S=Arizona, C=US',
+    );
+  });
+
+  it("writes the most specific RDN first (DigiCert, Let's Encrypt's ISRG)", () => {
+    assert.equal(real("digicert-global-root-g2.pem").subject, "CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US");
+    assert.equal(real("isrg-root-x1.pem").issuer, "CN=ISRG Root X1, O=Internet Security Research Group, C=US");
+  });
+
+  it("writes E= for the e-mail address (Microsec e-Szigno)", () => {
+    assert.equal(
+      real("microsec-e-szigno-root-2009.pem").subject,
+      "E=info@e-szigno.hu, CN=Microsec e-Szigno Root CA 2009, O=Microsec Ltd., L=Budapest, C=HU",
+    );
+  });
+
+  it('joins a multi-valued RDN with " + " and doubles quotation marks inside a quoted value', () => {
+    const facts = real("multivalued-quoted.pem");
+    assert.equal(
+      facts.subject,
+      'E=postmaster@tailspintoys.com, CN=relay.tailspintoys.com, OU=Mail + OU=Relay, O="Tailspin ""Toys"", Ltd.", L=Redmond, S=Washington, C=US',
+    );
+    assert.equal(facts.commonName, "relay.tailspintoys.com");
+  });
+
+  it("builds <I>issuer<S>subject for a leaf issued by GoDaddy's intermediate", () => {
+    const pem = makeCertificatePem({
+      dnsNames: ["relay.contoso.com"],
+      subject: [{ shortName: "CN", value: "relay.contoso.com" }],
+      issuer: [
+        { shortName: "C", value: "US" },
+        { shortName: "ST", value: "Arizona" },
+        { shortName: "L", value: "Scottsdale" },
+        { shortName: "O", value: "GoDaddy.com, Inc." },
+        { shortName: "OU", value: "http://certs.godaddy.com/repository/" },
+        { shortName: "CN", value: "Go Daddy Secure Certificate Authority - G2" },
+      ],
+    });
+    assert.equal(
+      exchangeTlsCertificateName(parseCertificatePem(pem, "certificate.pem")),
+      '<I>CN=Go Daddy Secure Certificate Authority - G2, OU=http://certs.godaddy.com/repository/, O="GoDaddy.com, Inc.", L=Scottsdale, S=Arizona, C=US<S>CN=relay.contoso.com',
+    );
   });
 });

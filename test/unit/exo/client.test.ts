@@ -597,3 +597,95 @@ describe("MsalCertificateTokenProvider", () => {
     });
   });
 });
+
+describe("what public clients of the admin API send and read", () => {
+  const GUID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  function recording(body: unknown, status = 200) {
+    const requests: { url: string; headers: Record<string, string> }[] = [];
+    const fetchImpl = (async (url: string | URL | Request, init?: RequestInit) => {
+      requests.push({ url: String(url), headers: { ...(init?.headers as Record<string, string>) } });
+      return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+    }) as typeof fetch;
+    return { requests, fetchImpl };
+  }
+  const make = (tenant: string, fetchImpl: typeof fetch, extra: Partial<ExchangeOnlineClientOptions> = {}) =>
+    new ExchangeOnlineClient({
+      endpoint: "https://outlook.office365.com",
+      tenant,
+      auth: new StaticTokenProvider("t"),
+      fetchImpl,
+      maxRetries: 0,
+      ...extra,
+    });
+
+  test("anchors on the system mailbox by UPN for an initial domain and by APP for a tenant id or custom domain", async () => {
+    for (const [tenant, anchor] of [
+      ["contoso.onmicrosoft.com", "UPN:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@contoso.onmicrosoft.com"],
+      ["contoso.onmicrosoft.us", "UPN:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@contoso.onmicrosoft.us"],
+      [GUID, `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${GUID}`],
+      ["contoso.com", "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@contoso.com"],
+    ] as const) {
+      const { requests, fetchImpl } = recording({ value: [] });
+      await make(tenant, fetchImpl).invoke("Get-AcceptedDomain");
+      assert.equal(requests[0]?.headers["X-AnchorMailbox"], anchor, tenant);
+    }
+  });
+
+  test("sends X-CmdletName, X-ResponseFormat, X-ClientApplication and Prefer: odata.maxpagesize=1000", async () => {
+    const { requests, fetchImpl } = recording({ value: [] });
+    await make(TENANT, fetchImpl).invoke("Get-InboundConnector");
+    const headers = requests[0]?.headers ?? {};
+    assert.equal(headers["X-CmdletName"], "Get-InboundConnector");
+    assert.equal(headers["X-ResponseFormat"], "json");
+    assert.equal(headers["X-ClientApplication"], "ExoManagementModule");
+    assert.equal(headers.Prefer, "odata.maxpagesize=1000");
+  });
+
+  test("reports the inner exception's text, not Exchange's generic 'Invalid Operation' (live-captured body shape)", async () => {
+    const body = {
+      error: {
+        code: "BadRequest",
+        message: "Invalid Operation",
+        details: [
+          {
+            code: "Client",
+            target: "",
+            message:
+              "|Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException|Parameter set cannot be resolved using the specified named parameters.",
+          },
+        ],
+        innererror: {
+          message: "Invalid Operation",
+          type: "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+          internalexception: {
+            message: "Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. Bogus",
+            type: "Microsoft.Exchange.AdminApi.CommandInvocation.AmbiguousParameterSetException",
+          },
+        },
+      },
+    };
+    const inner = await rejection(make(TENANT, recording(body, 400).fetchImpl).invoke("Get-InboundConnector", { Bogus: 1 }));
+    assert.equal(
+      inner.message,
+      "Get-InboundConnector failed for tenant contoso.onmicrosoft.com: 400 BadRequest: Parameter set cannot be resolved using the specified named parameters. Invalid cmdlet parameters specified. Bogus",
+    );
+    const { innererror: _dropped, ...detailsOnly } = body.error;
+    const fromDetails = await rejection(make(TENANT, recording({ error: detailsOnly }, 400).fetchImpl).invoke("Get-InboundConnector"));
+    assert.equal(fromDetails.serverMessage, "Parameter set cannot be resolved using the specified named parameters.");
+  });
+
+  test("hands @adminapi.warnings to the caller", async () => {
+    const warnings: string[] = [];
+    const { fetchImpl } = recording({
+      value: [{ Name: "a" }],
+      "@adminapi.warnings": ["WARNING: The command completed successfully but no settings of 'x' have been modified."],
+    });
+    await make(TENANT, fetchImpl, { onWarning: (warning, cmdlet) => warnings.push(`${cmdlet}: ${warning}`) }).invoke(
+      "Set-InboundConnector",
+      { Identity: "x" },
+    );
+    assert.deepEqual(warnings, [
+      "Set-InboundConnector: WARNING: The command completed successfully but no settings of 'x' have been modified.",
+    ]);
+  });
+});

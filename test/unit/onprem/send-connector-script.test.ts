@@ -435,3 +435,54 @@ describe("runPowerShell", () => {
     });
   });
 });
+
+describe("TlsCertificateName from the server's own certificate (Get-ExchangeCertificate -Thumbprint)", () => {
+  const THUMBPRINT = "1D3E5A7C9B2F4D6E8A0C1B3D5F7E9A2C4B6D8F01";
+  const withThumbprint: SendConnectorSpec = { ...spec, tlsCertificateThumbprint: THUMBPRINT };
+  const LOOKUP = [
+    `  $certificate = Get-ExchangeCertificate -Thumbprint '${THUMBPRINT}' -ErrorAction Stop`,
+    "  $parameters.TlsCertificateName = '<I>' + $certificate.Issuer + '<S>' + $certificate.Subject",
+  ].join("\n");
+
+  test("New-SendConnector takes issuer and subject from the certificate on the server", () => {
+    const script = newSendConnectorScript(withThumbprint);
+    assert.ok(script.includes(`  }\n${LOOKUP}\n  $connector = New-SendConnector @parameters -ErrorAction Stop`), script);
+  });
+
+  test("Set-SendConnector reads the certificate again when the certificate changes, and not otherwise", () => {
+    const renewed = { ...withThumbprint, tlsCertificateThumbprint: "AAAA5A7C9B2F4D6E8A0C1B3D5F7E9A2C4B6D8F01" };
+    assert.ok(setSendConnectorScript(withThumbprint, renewed).includes("Get-ExchangeCertificate -Thumbprint 'AAAA5A7C"));
+    assert.ok(!setSendConnectorScript(withThumbprint, { ...withThumbprint, fqdn: "mail.contoso.com" }).includes("Get-ExchangeCertificate"));
+  });
+
+  test("refuses a thumbprint that is not 40 hex digits, naming the field", () => {
+    assert.throws(() => newSendConnectorScript({ ...spec, tlsCertificateThumbprint: "nope" }), {
+      message:
+        "Invalid Send connector spec: 'tlsCertificateThumbprint' \"nope\" must be the certificate's SHA-1 thumbprint (40 hex digits).",
+    });
+  });
+
+  test("the stand-in shell answers Get-ExchangeCertificate from its certificate folder in Windows' rendering", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mfg-shell-certs-"));
+    try {
+      const pem = fs.readFileSync(path.resolve(__dirname, "../../../../test/fixtures/certs-real/godaddy-root-g2.pem"), "utf8");
+      fs.writeFileSync(path.join(dir, "godaddy.pem"), pem);
+      const thumbprint = new (require("node:crypto").X509Certificate)(pem).fingerprint.replaceAll(":", "");
+      const env = {
+        ...process.env,
+        MFG_FAKE_EXCHANGE_SHELL_STATE: path.join(dir, "state.json"),
+        MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES: dir,
+      };
+      const script = newSendConnectorScript({ ...spec, tlsCertificateName: "<I>stale<S>stale", tlsCertificateThumbprint: thumbprint });
+      const created = parseSendConnectorOutput((await runPowerShell(script, { command: [process.execPath, FAKE_SHELL], env })).json);
+      const godaddy = 'CN=Go Daddy Root Certificate Authority - G2, O="GoDaddy.com, Inc.", L=Scottsdale, S=Arizona, C=US';
+      assert.equal(created.TlsCertificateName, `<I>${godaddy}<S>${godaddy}`);
+      const missing = newSendConnectorScript({ ...spec, name: "other", tlsCertificateThumbprint: "0".repeat(40) });
+      await assert.rejects(runPowerShell(missing, { command: [process.execPath, FAKE_SHELL], env }), {
+        message: `PowerShell command "${process.execPath}" exited with code 1: The certificate with thumbprint ${"0".repeat(40)} was not found.`,
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -33,8 +33,19 @@ describe("root project stack config", () => {
       { sourceTransportServers: ["EX01"], tenants: [tenant("a.onmicrosoft.com", "relay.a.com")] },
       "Pulumi.demo.yaml",
     );
-    assert.equal(parsed.exchangeOnlineEndpoint, "https://outlook.office365.com");
+    // No endpoint: the components take the cloud's admin endpoint from the engine's cloud table.
+    assert.equal(parsed.exchangeOnlineEndpoint, undefined);
+    assert.equal(parsed.cloud, "O365Default");
     assert.deepEqual(parsed.addOnRelays, []);
+  });
+
+  it("takes the tenants' cloud by its Connect-ExchangeOnline name and refuses others", () => {
+    const base = { sourceTransportServers: ["EX01"], tenants: [tenant("a.onmicrosoft.us", "relay.a.com")] };
+    assert.equal(parseProgramConfig({ ...base, cloud: "O365USGovGCCHigh" }, "Pulumi.gov.yaml").cloud, "O365USGovGCCHigh");
+    assert.throws(() => parseProgramConfig({ ...base, cloud: "O365Germany" }, "Pulumi.gov.yaml"), {
+      message:
+        'Invalid stack configuration in Pulumi.gov.yaml:\n  - mailflow-guard:cloud: Invalid option: expected one of "O365Default"|"O365USGovGCCHigh"|"O365USGovDoD"|"O365China"',
+    });
   });
 
   it("names the key and the path of a certificate file that cannot be read", () => {

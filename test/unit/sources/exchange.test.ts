@@ -19,7 +19,7 @@ describe("readInboundConnectors", () => {
       [
         {
           Name: "Inbound from 1",
-          ConnectorType: 2,
+          ConnectorType: 1,
           ConnectorSource: 2,
           SenderDomains: ["smtp:*;1"],
           TlsSenderCertificateName: "Mail.Contoso.com.",

@@ -6,7 +6,8 @@ import { isUnknown } from "./shared";
  * Inbound connector settings that change attribution or do nothing:
  * - TreatMessagesAsInternal makes mail internal to the tenant; only a hybrid OnPremises connector
  *   without CloudServicesMailEnabled may use it (mandatory).
- * - A wildcard TlsSenderCertificateName accepts any single-label child of the domain (advisory).
+ * - A wildcard TlsSenderCertificateName is supported (New-InboundConnector: the domain and all its
+ *   subdomains) but accepts more certificates than the one path needs (advisory only).
  * - RestrictDomainsToCertificate / RestrictDomainsToIPAddresses apply to Partner connectors only and
  *   are ignored on OnPremises ones (advisory). Add-on relays are left to
  *   `add-on-relay-per-customer-certificate`, which requires RestrictDomainsToCertificate for them.
@@ -39,7 +40,7 @@ export const inboundConnectorSettings: Rule = {
         yield {
           ...at,
           severity: "advisory",
-          message: `Inbound connector "${connector.name}" has wildcard 'TlsSenderCertificateName' "${name}", which accepts a certificate for any host under "${name.slice(2)}".`,
+          message: `Inbound connector "${connector.name}" has wildcard 'TlsSenderCertificateName' "${name}", which accepts a certificate for "${name.slice(2)}" and for any of its subdomains.`,
           remediation: `Set-InboundConnector "${connector.name}" -TlsSenderCertificateName to the exact host name on this path's certificate (e.g. relay.${name.slice(2)}).`,
         };
       }

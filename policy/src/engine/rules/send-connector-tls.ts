@@ -1,8 +1,7 @@
+import { mailCloudOf, mailHostPrefix } from "../clouds";
 import { type SendConnector, tenantSmartHost } from "../model";
 import type { Draft, Rule } from "../rule";
 import { isUnknown, normalizeHost, tenantRoutingDomain } from "./shared";
-
-const EXO_TLS_DOMAIN = "mail.protection.outlook.com";
 
 /** "SMTP:contoso.mail.onmicrosoft.com;1" -> "contoso.mail.onmicrosoft.com". */
 function addressSpaceDomain(entry: string): string {
@@ -15,17 +14,25 @@ function addressSpaceDomain(entry: string): string {
 }
 
 /**
- * What the connector's tenants own: smart hosts (<tenant>.mail.protection.outlook.com for the initial
- * domain or an accepted domain, as HCW derives it from the MX) and address spaces (the routing domain
- * <tenant>.mail.onmicrosoft.com or an accepted domain, exactly). `complete` is false when a tenant is
- * missing from the inventory, so a name outside the set cannot be called foreign.
+ * What the connector's tenants own, in each tenant's cloud: smart hosts (<tenant>.<cloud's protection
+ * domain> for the initial domain or an accepted domain, as HCW derives it from the MX, or the DNSSEC MX
+ * <domain>.<id>.mx.microsoft of MC1048624) and address spaces (the routing domain or an accepted
+ * domain, exactly). `complete` is false when a tenant is missing from the inventory, so a name outside
+ * the set cannot be called foreign.
  */
 function ownedNames(connector: SendConnector, tenants: ReadonlyMap<string, { acceptedDomains: readonly string[] }>) {
   const smartHosts = new Set<string>();
+  const hostPrefixes = new Set<string>();
   const addressSpaces = new Set<string>();
   let complete = true;
   for (const name of connector.tenants) {
-    smartHosts.add(tenantSmartHost(name));
+    const cloud = mailCloudOf(name);
+    const add = (domain: string) => {
+      const host = tenantSmartHost(domain, cloud);
+      smartHosts.add(host);
+      hostPrefixes.add(`${cloud.smartHostSuffix} ${host.slice(0, host.indexOf("."))}`);
+    };
+    add(name);
     const routing = tenantRoutingDomain(name);
     if (routing) addressSpaces.add(routing);
     const tenant = tenants.get(name);
@@ -35,10 +42,16 @@ function ownedNames(connector: SendConnector, tenants: ReadonlyMap<string, { acc
     }
     for (const domain of tenant.acceptedDomains) {
       addressSpaces.add(domain);
-      smartHosts.add(tenantSmartHost(domain));
+      add(domain);
     }
   }
-  return { smartHosts, addressSpaces, complete };
+  const ownsHost = (raw: string): boolean => {
+    const host = normalizeHost(raw);
+    if (smartHosts.has(host)) return true;
+    const mail = mailHostPrefix(host);
+    return mail !== undefined && hostPrefixes.has(`${mail.cloud.smartHostSuffix} ${mail.prefix}`);
+  };
+  return { ownsHost, addressSpaces, complete };
 }
 
 /**
@@ -67,19 +80,20 @@ export const sendConnectorTls: Rule = {
           remediation: `Set-SendConnector "${name}" -RequireTLS $true.`,
         };
       }
+      const tlsDomain = mailCloudOf(connector.tenants[0] as string).tlsDomain;
       if (connector.tlsAuthLevel === "DomainValidation") {
-        if (connector.tlsDomain !== EXO_TLS_DOMAIN) {
+        if (connector.tlsDomain !== tlsDomain) {
           yield {
             ...at,
-            message: `Send connector "${name}" validates 'TlsDomain' ${connector.tlsDomain ? `"${connector.tlsDomain}"` : "(not set)"} instead of "${EXO_TLS_DOMAIN}".`,
-            remediation: `Set-SendConnector "${name}" -TlsDomain ${EXO_TLS_DOMAIN}.`,
+            message: `Send connector "${name}" validates 'TlsDomain' ${connector.tlsDomain ? `"${connector.tlsDomain}"` : "(not set)"} instead of "${tlsDomain}".`,
+            remediation: `Set-SendConnector "${name}" -TlsDomain ${tlsDomain}.`,
           };
         }
       } else if (connector.tlsAuthLevel !== "CertificateValidation") {
         yield {
           ...at,
           message: `Send connector "${name}" has 'TlsAuthLevel' ${connector.tlsAuthLevel ? `"${connector.tlsAuthLevel}"` : "(not set)"}; Exchange Online's certificate is not validated.`,
-          remediation: `Set-SendConnector "${name}" -TlsAuthLevel DomainValidation -TlsDomain ${EXO_TLS_DOMAIN} (or -TlsAuthLevel CertificateValidation).`,
+          remediation: `Set-SendConnector "${name}" -TlsAuthLevel DomainValidation -TlsDomain ${tlsDomain} (or -TlsAuthLevel CertificateValidation).`,
         };
       }
       if (!connector.cloudServicesMailEnabled) {
@@ -108,18 +122,33 @@ export const sendConnectorTls: Rule = {
         }
         for (const raw of connector.smartHosts) {
           const host = normalizeHost(raw);
-          if (owned.smartHosts.has(host) || !owned.complete) continue;
+          if (owned.ownsHost(host) || !owned.complete) continue;
           yield {
             ...at,
-            message: `Send connector "${name}" has smart host "${raw}", which is not Exchange Online's host for tenant ${tenantList} (expected ${[...new Set(connector.tenants.map(tenantSmartHost))].join(", ")}).`,
+            message: `Send connector "${name}" has smart host "${raw}", which is not Exchange Online's host for tenant ${tenantList} (expected ${[...new Set(connector.tenants.map((tenant) => tenantSmartHost(tenant)))].join(", ")}).`,
             remediation: `Set-SendConnector "${name}" -SmartHosts ${tenantSmartHost(connector.tenants[0] as string)}.`,
           };
         }
       }
       if (!isUnknown(connector, "addressSpaces")) {
+        // Address space * to the tenant's own smart hosts relays internet mail through Microsoft 365, a
+        // documented configuration (HealthChecker recognises it); anywhere else it sends all mail away.
+        const ownSmartHostsOnly =
+          !isUnknown(connector, "smartHosts") &&
+          connector.smartHosts.length > 0 &&
+          connector.smartHosts.every((host) => owned.ownsHost(host));
         for (const raw of connector.addressSpaces) {
           const domain = addressSpaceDomain(raw);
-          if (owned.addressSpaces.has(domain) || (!owned.complete && domain !== "*")) continue;
+          if (domain === "*") {
+            if (ownSmartHostsOnly) continue;
+            yield {
+              ...at,
+              message: `Send connector "${name}" has address space "${raw}" but its smart hosts are not all Exchange Online's hosts for tenant ${tenantList}, so it sends all internet mail somewhere else.`,
+              remediation: `Set-SendConnector "${name}" -SmartHosts ${tenantSmartHost(connector.tenants[0] as string)}, or remove "*" from -AddressSpaces.`,
+            };
+            continue;
+          }
+          if (owned.addressSpaces.has(domain) || !owned.complete) continue;
           yield {
             ...at,
             message: `Send connector "${name}" has address space "${raw}", which is neither the routing domain nor an accepted domain of tenant ${tenantList}.`,

@@ -1,3 +1,4 @@
+import { routingDomainFor } from "../clouds";
 import { isWildcard } from "../domain";
 import type { InventoryIndex } from "../inventory-index";
 import type { Certificate, InboundConnector, ResourceRef, SendConnector, Tenant } from "../model";
@@ -58,8 +59,8 @@ export type AcceptedNameVerdict =
 /**
  * Whether a certificate name is exactly an accepted domain of the tenant. A parent domain does not
  * count (Exchange Online matches the certificate domain to an accepted domain, not to a suffix), nor
- * does MatchSubDomains. A wildcard name passes when its parent is accepted: it then covers exactly
- * the single-label children of an accepted domain (`inbound-connector-settings` still flags it).
+ * does MatchSubDomains. A wildcard name passes when its domain is accepted (Exchange reads *.contoso.com
+ * as contoso.com and its subdomains; `inbound-connector-settings` still advises against it).
  */
 export function acceptedNameVerdict(index: InventoryIndex, tenantName: string, name: string): AcceptedNameVerdict {
   const tenant = index.tenants.get(tenantName);
@@ -92,7 +93,7 @@ export function normalizeHost(value: string): string {
   return trimmed.endsWith(".") ? trimmed.slice(0, -1) : trimmed;
 }
 
-/** The hybrid routing domain HCW adds for a tenant: contoso.onmicrosoft.com -> contoso.mail.onmicrosoft.com. */
+/** The hybrid routing domain HCW adds for a tenant, in its cloud: contoso.onmicrosoft.com -> contoso.mail.onmicrosoft.com. */
 export function tenantRoutingDomain(tenant: string): string | undefined {
-  return tenant.endsWith(".onmicrosoft.com") ? `${tenant.slice(0, -".onmicrosoft.com".length)}.mail.onmicrosoft.com` : undefined;
+  return routingDomainFor(tenant);
 }
