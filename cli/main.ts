@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   buildIndex,
+  ConfigError,
   type EngineConfigInput,
   evaluate,
   type Finding,
@@ -11,6 +12,8 @@ import {
   InputError,
   type OrgAssignments,
   OrgAssignmentsSchema,
+  PackConfigError,
+  parsePackConfig,
   resolveConfig,
 } from "../policy/src/engine";
 import { Collection, readPath } from "./collect";
@@ -95,9 +98,12 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
   throw new UsageError(`--${flag} "${value}" is not allowed. Allowed values are: ${allowed.join(", ")}`);
 }
 
-/** --config: an engine configuration, or the policy-pack config `inventory` writes (its orgAssignments are used). */
+/**
+ * --config: the policy-pack config file (what `inventory` writes, what --policy-pack-config takes),
+ * read by the engine's own parser so that it means the same here as in the pack.
+ */
 function loadConfig(path: string | undefined, now: string | undefined, io: CliIo): EngineConfigInput {
-  let config: Record<string, unknown> = {};
+  let config: EngineConfigInput = {};
   if (path !== undefined) {
     let text: string;
     try {
@@ -105,24 +111,22 @@ function loadConfig(path: string | undefined, now: string | undefined, io: CliIo
     } catch (error) {
       throw new UsageError(`--config ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
+    let raw: unknown;
     try {
-      config = JSON.parse(text) as Record<string, unknown>;
+      raw = JSON.parse(text);
     } catch (error) {
       throw new UsageError(`--config ${path}: is not valid JSON (${(error as Error).message})`);
     }
-    if (config === null || typeof config !== "object" || Array.isArray(config))
-      throw new UsageError(`--config ${path}: must be a JSON object`);
-    const packEntry = ORG_ASSIGNMENT_POLICIES.map((id) => config[id]).find((entry) => entry && typeof entry === "object");
-    if (packEntry) config = { orgAssignments: (packEntry as { orgAssignments?: unknown }).orgAssignments };
+    config = parsePackConfig(raw, path);
   }
   if (now !== undefined) {
     if (Number.isNaN(new Date(now).getTime()))
       throw new UsageError(`--now "${now}" is not a date. Give an ISO 8601 date such as 2026-06-01`);
     config = { ...config, now };
   }
-  // Validate once here so that a bad config is a usage error naming the file.
-  resolveConfig(config as EngineConfigInput, path ?? "config");
-  return config as EngineConfigInput;
+  // Validate once here so that a bad setting is a usage error naming the file.
+  resolveConfig(config, path ?? "config");
+  return config;
 }
 
 interface Gathered {
@@ -309,7 +313,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         : command === "inventory"
           ? "mailflow-guard inventory --help"
           : "mailflow-guard --help";
-    if (error instanceof UsageError || error instanceof InputError) {
+    if (error instanceof UsageError || error instanceof InputError || error instanceof ConfigError || error instanceof PackConfigError) {
       io.stderr(`mailflow-guard: error: ${error.message}\nSee "${usage}".\n`);
     } else {
       io.stderr(

@@ -190,6 +190,56 @@ describe("mailflow-guard inventory", () => {
   });
 });
 
+describe("audit --config: the policy-pack config, read as the pack reads it", () => {
+  function configFile(config: unknown): string {
+    const path = join(mkdtempSync(join(tmpdir(), "mfg-")), "okpack.json");
+    writeFileSync(path, JSON.stringify(config));
+    return path;
+  }
+
+  it("applies every policy's level and settings from a pack config without orgAssignments", async () => {
+    const path = configFile({ "certificate-name-is-accepted-domain": "advisory", "certificate-validity": { expiryWarningDays: 30 } });
+    const { code, stdout, stderr } = await cli([
+      "audit",
+      "brownfield",
+      "--now",
+      "2026-06-01",
+      "--config",
+      path,
+      "--format",
+      "json",
+      ...VENDOR,
+    ]);
+    assert.equal(stderr.includes("error"), false, stderr);
+    assert.equal(code, 0);
+    const findings = JSON.parse(stdout).findings as { ruleId: string; severity: string }[];
+    assert.deepEqual(
+      findings.filter((f) => f.ruleId === "certificate-name-is-accepted-domain").map((f) => f.severity),
+      ["advisory"],
+    );
+  });
+
+  it("refuses a mistyped setting with the key, the nearest valid one and exit 2", async () => {
+    const path = configFile({ "certificate-validity": { expiryWarningDayz: 30 } });
+    const { code, stderr } = await cli(["audit", "brownfield", "--config", path]);
+    assert.equal(code, 2);
+    assert.equal(
+      stderr,
+      `mailflow-guard: error: ${path}: "certificate-validity" has no setting "expiryWarningDayz". Did you mean "expiryWarningDays"? Its settings are: expiryWarningDays, enforcementLevel.\nSee "mailflow-guard audit --help".\n`,
+    );
+  });
+
+  it("refuses a bad value of a known setting in one line naming it", async () => {
+    const path = configFile({ "certificate-validity": { expiryWarningDays: -1 } });
+    const { code, stderr } = await cli(["audit", "brownfield", "--config", path]);
+    assert.equal(code, 2);
+    assert.equal(
+      stderr,
+      `mailflow-guard: error: ${path}: 'expiryWarningDays' Too small: expected number to be >=0.\nSee "mailflow-guard audit --help".\n`,
+    );
+  });
+});
+
 describe("live audit against the local stand-in Exchange Online", () => {
   it("gives the same findings as the audit of a saved export of the same tenants", async () => {
     const server = await startLocalExchangeOnline({
