@@ -1,19 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
+  argumentError,
   CertificateArgsSchema,
   checkBeforeCreate,
   ExchangeOnlineArgsSchema,
   OnPremisesArgsSchema,
   parseArgs,
   TenantArgsSchema,
+  transportServers,
 } from "./args";
 import { planPair, TenantConnectorPair } from "./tenant-connector-pair";
 
 export const HybridOrganizationArgsSchema = z
   .object({
     /** Transport servers of the on-premises organization that send to the tenants. */
-    sourceTransportServers: z.array(z.string().min(1)).min(1, "sourceTransportServers must name at least one server"),
+    sourceTransportServers: transportServers("sourceTransportServers"),
     /** One entry per tenant (the Hybrid Configuration Wizard supports up to 5). */
     tenants: z
       .array(
@@ -60,10 +62,7 @@ export class HybridOrganization extends pulumi.ComponentResource {
       try {
         return planPair(pairName(pair.tenant.name), pair);
       } catch (error) {
-        throw new pulumi.ResourceError(
-          `Invalid arguments for HybridOrganization "${name}" tenants[${i}]:\n${(error as Error).message}`,
-          this,
-        );
+        throw argumentError(`Invalid arguments for HybridOrganization "${name}" tenants[${i}]:\n${(error as Error).message}`, this);
       }
     });
     checkBeforeCreate(

@@ -5,12 +5,17 @@ import { tenantSmartHost } from "../policy/src/engine/model";
 import { exchangeTlsCertificateName, parseCertificatePem } from "../policy/src/engine/x509";
 import { INBOUND_CONNECTOR_TYPE, type PulumiResourceLike, SEND_CONNECTOR_TYPE } from "../policy/src/sources/pulumi";
 import {
+  argumentError,
   CertificateArgsSchema,
   checkBeforeCreate,
+  connectorName,
+  derivedConnectorName,
   ExchangeOnlineArgsSchema,
+  fqdnArg,
   OnPremisesArgsSchema,
   parseArgs,
   TenantArgsSchema,
+  transportServers,
 } from "./args";
 import { InboundConnector } from "./providers/inbound-connector";
 import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
@@ -29,11 +34,11 @@ export const TenantConnectorPairArgsSchema = z
     sendConnector: z
       .object({
         /** Transport servers that send through this connector (Get-ExchangeServer names). */
-        sourceTransportServers: z.array(z.string().min(1)).min(1, "sendConnector.sourceTransportServers must name at least one server"),
+        sourceTransportServers: transportServers("sendConnector.sourceTransportServers"),
         /** FQDN the servers announce on this connector; defaults to certificateName. */
-        fqdn: z.string().optional(),
-        /** Connector name; defaults to "Outbound to <tenant>". */
-        name: z.string().min(1).optional(),
+        fqdn: fqdnArg("sendConnector.fqdn").optional(),
+        /** Connector name (at most 64 characters, one line); defaults to "Outbound to <tenant>". */
+        name: connectorName("sendConnector.name").optional(),
       })
       .strict(),
     /** Sender IPs for an IP-based (not recommended) or mixed connector. */
@@ -68,7 +73,7 @@ export function planPair(name: string, args: Parsed): PairPlan {
   const inbound: PairPlan["inbound"] = {
     tenant,
     acceptedDomains: args.tenant.acceptedDomains,
-    name: `Inbound from on-premises (${certificateName})`,
+    name: derivedConnectorName((value) => `Inbound from on-premises (${value})`, "certificateName", certificateName),
     connectorType: "OnPremises",
     tlsSenderCertificateName: certificateName,
     senderIPAddresses: args.senderIPAddresses ?? [],
@@ -132,7 +137,7 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     try {
       plan = planPair(name, parsed);
     } catch (error) {
-      throw new pulumi.ResourceError(`Invalid arguments for TenantConnectorPair "${name}":\n${(error as Error).message}`, this);
+      throw argumentError(`Invalid arguments for TenantConnectorPair "${name}":\n${(error as Error).message}`, this);
     }
     if (!opts?.[TenantConnectorPair.checked]) checkBeforeCreate(plan.resources, "TenantConnectorPair", name, this);
 
