@@ -18,7 +18,7 @@ import {
   transportServers,
 } from "./args";
 import { InboundConnector } from "./providers/inbound-connector";
-import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
+import { type InboundConnectorInputs, preflight } from "./providers/inbound-connector-impl";
 import { SendConnector } from "./providers/send-connector";
 import type { SendConnectorInputs } from "./providers/send-connector-impl";
 
@@ -114,6 +114,34 @@ export function planPair(name: string, args: Parsed): PairPlan {
 }
 
 /**
+ * The Send Connector is created first (Exchange Online must not require a certificate the on-premises
+ * side does not present yet), so Exchange Online is checked before it: during `up`, an authenticated
+ * read of the tenant and its accepted domains. A wrong token, an unreachable endpoint or a
+ * certificate name the live tenant does not accept stops the pair with nothing created on either
+ * side, instead of leaving a Send Connector without its inbound connector. Preview stays offline.
+ */
+function exchangeOnlineReachable(
+  name: string,
+  inbound: PairPlan["inbound"],
+  connection: Parsed["exchangeOnline"],
+  parent: pulumi.Resource,
+): pulumi.Input<pulumi.Resource[]> {
+  if (pulumi.runtime.isDryRun()) return [];
+  return pulumi.output(connection).apply(async (resolved) => {
+    try {
+      await preflight({ ...inbound, connection: resolved });
+    } catch (error) {
+      throw argumentError(
+        `TenantConnectorPair "${name}": Exchange Online was checked before anything is created, and the check failed: ${(error as Error).message}\nNothing was created on-premises or in Exchange Online.`,
+        parent,
+      );
+    }
+    return [];
+  });
+}
+
+/**
+ * One on-premises Send Connector and one Exchange Online OnPremises inbound connector for one/**
  * One on-premises Send Connector and one Exchange Online OnPremises inbound connector for one
  * tenant, authenticated by a certificate dedicated to that tenant (MC1226222).
  */
@@ -145,7 +173,7 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     this.sendConnector = new SendConnector(
       `${name}-send`,
       { ...plan.send, shell: parsed.onPremises?.shell ?? [], shellEnv: pulumi.secret(parsed.onPremises?.shellEnv ?? {}) },
-      { parent: this },
+      { parent: this, dependsOn: exchangeOnlineReachable(name, plan.inbound, parsed.exchangeOnline, this) },
     );
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,
