@@ -75,6 +75,7 @@ const COMMON_OPTIONS = {
   output: { type: "string", short: "o" },
   "add-on-connector": { type: "string", multiple: true },
   progress: { type: "boolean" },
+  "no-progress": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -129,6 +130,19 @@ function loadConfig(path: string | undefined, now: string | undefined, io: CliIo
   return config;
 }
 
+/**
+ * Progress on stderr: on by default when stderr is a terminal (a long audit is never silent), off
+ * otherwise so that CI logs and pipes stay clean; --progress and --no-progress decide either way.
+ * Phase lines (each input, each live tenant, the rules) show even on small inputs.
+ */
+function progressReporter(values: ReturnType<typeof parse>["values"], io: CliIo): (line: string) => void {
+  const on = values.progress as boolean | undefined;
+  const off = values["no-progress"] as boolean | undefined;
+  if (on && off) throw new UsageError("--progress and --no-progress are opposites; give one");
+  const enabled = on === true || (off !== true && io.stderrIsTty);
+  return enabled ? (line) => io.stderr(`mailflow-guard: ${line}\n`) : () => {};
+}
+
 interface Gathered {
   readonly collection: Collection;
   readonly inventory: Inventory;
@@ -147,14 +161,20 @@ async function gather(values: ReturnType<typeof parse>["values"], positionals: s
   if (positionals.length === 0 && live.tenants.length === 0)
     throw new UsageError("no inputs: give export folders, stack export files or --live <tenant>");
   validateLiveOptions(live, io.env);
-  const showProgress = (values.progress as boolean | undefined) === true || io.stderrIsTty;
+  const progress = progressReporter(values, io);
   const addOn = new Set(((values["add-on-connector"] as string[] | undefined) ?? []).map((name) => name.toLowerCase()));
   const collection = new Collection((count) => {
-    if (showProgress && count % PROGRESS_EVERY === 0) io.stderr(`mailflow-guard: read ${count} tenants...\n`);
+    if (count % PROGRESS_EVERY === 0) progress(`read ${count} tenants...`);
   }, addOn);
-  for (const path of positionals) readPath(resolve(io.cwd, path), io.cwd, collection);
-  await readLiveTenants(live, io.env, collection, io.liveReader);
+  for (const path of positionals) {
+    progress(`reading ${path}...`);
+    readPath(resolve(io.cwd, path), io.cwd, collection);
+  }
+  await readLiveTenants(live, io.env, collection, io.liveReader, (tenant, index, total) =>
+    progress(`reading live tenant ${index}/${total}: ${tenant}...`),
+  );
   const { inventory, notes } = collection.assemble();
+  progress(`read ${inventory.tenants.length} tenants; checking them against the rules...`);
   for (const connector of notes.skippedSendConnectors) {
     collection.notRead.push({
       input: `${connector.ref.source ?? "?"}: send connector "${connector.name}"`,

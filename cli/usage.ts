@@ -26,7 +26,8 @@ const INPUTS = `Inputs (any number, mixed):
                              Online (signature service, CRM, gateway); repeatable. Exchange does not
                              record this, and such a path has no on-premises Send Connector.
   --now <ISO date>           Evaluate as of this date (certificate expiry).
-  --progress                 Report progress on stderr even when it is not a terminal.`;
+  --progress, --no-progress  Report progress on stderr (each input, each live tenant, every 500
+                             tenants, the rules), or not. Default: on when stderr is a terminal.`;
 
 export const AUDIT_USAGE = `Usage: mailflow-guard audit [paths...] [--live <tenant> ...] [options]
 
