@@ -76,6 +76,11 @@ export function senderDomainsProblem(field: string, domains: readonly string[]):
   return undefined;
 }
 
+/** Any other text value the providers send: one line, as a cmdlet parameter takes it. */
+function oneLineProblem(field: string, value: string): string | undefined {
+  return CONTROL.test(value) ? `'${field}' ${quote(value)} contains ${describeControl(value)}; Exchange takes it as one line.` : undefined;
+}
+
 /** Every problem of the values a provider would send for one connector, by the connector's field names. */
 export function connectorValueProblems(kind: "inbound" | "send", values: Record<string, unknown>): string[] {
   const problems: (string | undefined)[] = [];
@@ -96,6 +101,8 @@ export function connectorValueProblems(kind: "inbound" | "send", values: Record<
       );
     for (const [i, server] of strings("sourceTransportServers").entries())
       problems.push(hostNameProblem(`sourceTransportServers[${i}]`, server, { fqdn: false, example: "EX01 or ex01.contoso.com" }));
+    for (const [i, space] of strings("addressSpaces").entries()) problems.push(oneLineProblem(`addressSpaces[${i}]`, space));
+    if (typeof values.tlsCertificateName === "string") problems.push(oneLineProblem("tlsCertificateName", values.tlsCertificateName));
   }
   return problems.filter((problem): problem is string => problem !== undefined);
 }

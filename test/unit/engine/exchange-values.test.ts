@@ -63,6 +63,13 @@ describe("values Exchange refuses, refused before anything is sent", () => {
       }),
       [],
     );
+    assert.deepEqual(
+      connectorValueProblems("send", { addressSpaces: ["contoso.mail.onmicrosoft.com\t"], tlsCertificateName: "<I>CN=CA\n<S>CN=relay" }),
+      [
+        `'addressSpaces[0]' "contoso.mail.onmicrosoft.com\\t" contains a tab; Exchange takes it as one line.`,
+        `'tlsCertificateName' "<I>CN=CA\\n<S>CN=relay" contains a line break; Exchange takes it as one line.`,
+      ],
+    );
     const { problems } = inventoryFromPulumiResources([
       {
         type: SEND_CONNECTOR_TYPE,
