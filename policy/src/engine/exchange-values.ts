@@ -6,9 +6,10 @@ import { quote } from "./errors";
  * components and the pack) refuses what `pulumi up` would fail on half-way. Each check returns the
  * message for one field, or undefined when the value is one Exchange takes.
  *
- * Limits: Exchange object names (connectors included) are Active Directory common names, at most
- * 64 characters ("Characters That Are Not Supported for Object Names in Exchange"; the cmdlet pages
- * do not repeat it). `-Fqdn` and `-SmartHosts` take a fully qualified domain name (smart hosts
+ * Limits: Exchange stores a connector as an Active Directory object named by its common name (cn),
+ * which the AD schema limits to 64 characters; New-SendConnector and New-InboundConnector do not
+ * state a limit, and Exchange's "object names" table gives 64 for the names it lists. Not verified
+ * against a live Exchange here. `-Fqdn` and `-SmartHosts` take a fully qualified domain name (smart hosts
  * also an IP address); `-SourceTransportServers` takes Exchange server names (New-SendConnector).
  * `SenderDomains` is stored in one attribute of at most 2,243 characters, each entry counted as
  * "smtp:<domain>;1" plus a separator (Microsoft support article 4014351).
