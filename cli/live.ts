@@ -22,6 +22,18 @@ export interface LiveOptions {
 
 export type LiveReaderFactory = (tenant: string, options: LiveOptions, env: NodeJS.ProcessEnv) => LiveTenantReader;
 
+/** An environment variable name as shells write them. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * True when a --token-env argument is not a variable name: a JWT (dots, dashes), or a long mix of
+ * lower case, upper case and digits, which is what opaque tokens look like and names never do.
+ */
+export function looksLikeAValue(text: string): boolean {
+  if (!VARIABLE_NAME.test(text)) return true;
+  return text.length >= 24 && /[a-z]/.test(text) && /[A-Z]/.test(text) && /\d/.test(text);
+}
+
 /** Checks the authentication options once, before any tenant is read. */
 export function validateLiveOptions(options: LiveOptions, env: NodeJS.ProcessEnv): void {
   if (options.tenants.length === 0) return;
@@ -35,6 +47,12 @@ export function validateLiveOptions(options: LiveOptions, env: NodeJS.ProcessEnv
     throw new UsageError("--token-env and --client-id/--certificate-file/--private-key-file are alternatives; give one");
   }
   if (options.tokenEnv !== undefined) {
+    if (looksLikeAValue(options.tokenEnv)) {
+      // Never echo it: what was pasted here is most likely the token itself.
+      throw new UsageError(
+        `--token-env takes the name of the environment variable that holds the token (such as EXO_TOKEN), but what was given (${options.tokenEnv.length} characters) looks like a value, not a variable name, so it is not shown. Put the token in a variable (read -rs EXO_TOKEN; export EXO_TOKEN) and pass --token-env EXO_TOKEN`,
+      );
+    }
     if (!env[options.tokenEnv])
       throw new UsageError(`--token-env ${options.tokenEnv}: environment variable ${options.tokenEnv} is not set or empty`);
     return;
@@ -77,8 +95,10 @@ export async function readLiveTenants(
   env: NodeJS.ProcessEnv,
   collection: Collection,
   factory: LiveReaderFactory = exchangeOnlineReader,
+  onTenant: (tenant: string, index: number, total: number) => void = () => {},
 ): Promise<void> {
-  for (const tenant of options.tenants) {
+  for (const [index, tenant] of options.tenants.entries()) {
+    onTenant(tenant, index + 1, options.tenants.length);
     const source = `live:${tenant}`;
     try {
       const reader = factory(tenant, options, env);

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   buildIndex,
+  ConfigError,
   type EngineConfigInput,
   evaluate,
   type Finding,
@@ -11,6 +12,8 @@ import {
   InputError,
   type OrgAssignments,
   OrgAssignmentsSchema,
+  PackConfigError,
+  parsePackConfig,
   resolveConfig,
 } from "../policy/src/engine";
 import { CLOUD_NAMES, CLOUDS, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
@@ -74,6 +77,7 @@ const COMMON_OPTIONS = {
   output: { type: "string", short: "o" },
   "add-on-connector": { type: "string", multiple: true },
   progress: { type: "boolean" },
+  "no-progress": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -97,9 +101,12 @@ function oneOf<T extends string>(flag: string, value: string | undefined, allowe
   throw new UsageError(`--${flag} "${value}" is not allowed. Allowed values are: ${allowed.join(", ")}`);
 }
 
-/** --config: an engine configuration, or the policy-pack config `inventory` writes (its orgAssignments are used). */
+/**
+ * --config: the policy-pack config file (what `inventory` writes, what --policy-pack-config takes),
+ * read by the engine's own parser so that it means the same here as in the pack.
+ */
 function loadConfig(path: string | undefined, now: string | undefined, io: CliIo): EngineConfigInput {
-  let config: Record<string, unknown> = {};
+  let config: EngineConfigInput = {};
   if (path !== undefined) {
     let text: string;
     try {
@@ -107,24 +114,35 @@ function loadConfig(path: string | undefined, now: string | undefined, io: CliIo
     } catch (error) {
       throw new UsageError(`--config ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
+    let raw: unknown;
     try {
-      config = JSON.parse(text) as Record<string, unknown>;
+      raw = JSON.parse(text);
     } catch (error) {
       throw new UsageError(`--config ${path}: is not valid JSON (${(error as Error).message})`);
     }
-    if (config === null || typeof config !== "object" || Array.isArray(config))
-      throw new UsageError(`--config ${path}: must be a JSON object`);
-    const packEntry = ORG_ASSIGNMENT_POLICIES.map((id) => config[id]).find((entry) => entry && typeof entry === "object");
-    if (packEntry) config = { orgAssignments: (packEntry as { orgAssignments?: unknown }).orgAssignments };
+    config = parsePackConfig(raw, path);
   }
   if (now !== undefined) {
     if (Number.isNaN(new Date(now).getTime()))
       throw new UsageError(`--now "${now}" is not a date. Give an ISO 8601 date such as 2026-06-01`);
     config = { ...config, now };
   }
-  // Validate once here so that a bad config is a usage error naming the file.
-  resolveConfig(config as EngineConfigInput, path ?? "config");
-  return config as EngineConfigInput;
+  // Validate once here so that a bad setting is a usage error naming the file.
+  resolveConfig(config, path ?? "config");
+  return config;
+}
+
+/**
+ * Progress on stderr: on by default when stderr is a terminal (a long audit is never silent), off
+ * otherwise so that CI logs and pipes stay clean; --progress and --no-progress decide either way.
+ * Phase lines (each input, each live tenant, the rules) show even on small inputs.
+ */
+function progressReporter(values: ReturnType<typeof parse>["values"], io: CliIo): (line: string) => void {
+  const on = values.progress as boolean | undefined;
+  const off = values["no-progress"] as boolean | undefined;
+  if (on && off) throw new UsageError("--progress and --no-progress are opposites; give one");
+  const enabled = on === true || (off !== true && io.stderrIsTty);
+  return enabled ? (line) => io.stderr(`mailflow-guard: ${line}\n`) : () => {};
 }
 
 interface Gathered {
@@ -148,14 +166,20 @@ async function gather(values: ReturnType<typeof parse>["values"], positionals: s
   if (positionals.length === 0 && live.tenants.length === 0)
     throw new UsageError("no inputs: give export folders, stack export files or --live <tenant>");
   validateLiveOptions(live, io.env);
-  const showProgress = (values.progress as boolean | undefined) === true || io.stderrIsTty;
+  const progress = progressReporter(values, io);
   const addOn = new Set(((values["add-on-connector"] as string[] | undefined) ?? []).map((name) => name.toLowerCase()));
   const collection = new Collection((count) => {
-    if (showProgress && count % PROGRESS_EVERY === 0) io.stderr(`mailflow-guard: read ${count} tenants...\n`);
+    if (count % PROGRESS_EVERY === 0) progress(`read ${count} tenants...`);
   }, addOn);
-  for (const path of positionals) readPath(resolve(io.cwd, path), io.cwd, collection);
-  await readLiveTenants(live, io.env, collection, io.liveReader);
+  for (const path of positionals) {
+    progress(`reading ${path}...`);
+    readPath(resolve(io.cwd, path), io.cwd, collection);
+  }
+  await readLiveTenants(live, io.env, collection, io.liveReader, (tenant, index, total) =>
+    progress(`reading live tenant ${index}/${total}: ${tenant}...`),
+  );
   const { inventory, notes } = collection.assemble();
+  progress(`read ${inventory.tenants.length} tenants; checking them against the rules...`);
   for (const connector of notes.skippedSendConnectors) {
     collection.notRead.push({
       input: `${connector.ref.source ?? "?"}: send connector "${connector.name}"`,
@@ -314,7 +338,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         : command === "inventory"
           ? "mailflow-guard inventory --help"
           : "mailflow-guard --help";
-    if (error instanceof UsageError || error instanceof InputError) {
+    if (error instanceof UsageError || error instanceof InputError || error instanceof ConfigError || error instanceof PackConfigError) {
       io.stderr(`mailflow-guard: error: ${error.message}\nSee "${usage}".\n`);
     } else {
       io.stderr(

@@ -22,13 +22,15 @@ const INPUTS = `Inputs (any number, mixed):
   --token-env <VAR>          an access token in environment variable VAR, or
   --client-id <id> --certificate-file <pem> --private-key-file <pem>
                              app-only sign-in with a certificate (Exchange.ManageAsApp).
-  --config <file>            Engine configuration JSON (expiryWarningDays, knownSharedRanges, severity,
-                             orgAssignments), or the policy-pack config written by "inventory".
+  --config <file>            The policy-pack config file (--policy-pack-config), read as the pack reads
+                             it: levels by policy name, settings under their policy, e.g.
+                             {"certificate-validity": {"expiryWarningDays": 30}}; "inventory" writes one.
   --add-on-connector <name> Inbound connector (by name) of an add-on service relaying through Exchange
                              Online (signature service, CRM, gateway); repeatable. Exchange does not
                              record this, and such a path has no on-premises Send Connector.
   --now <ISO date>           Evaluate as of this date (certificate expiry).
-  --progress                 Report progress on stderr even when it is not a terminal.`;
+  --progress, --no-progress  Report progress on stderr (each input, each live tenant, every 500
+                             tenants, the rules), or not. Default: on when stderr is a terminal.`;
 
 export const AUDIT_USAGE = `Usage: mailflow-guard audit [paths...] [--live <tenant> ...] [options]
 

@@ -3,7 +3,16 @@ import { z } from "zod";
 import { normalizeDomain } from "../policy/src/engine/domain";
 import { parseCertificatePem } from "../policy/src/engine/x509";
 import { INBOUND_CONNECTOR_TYPE } from "../policy/src/sources/pulumi";
-import { CertificateArgsSchema, checkBeforeCreate, ExchangeOnlineArgsSchema, parseArgs, TenantArgsSchema } from "./args";
+import {
+  argumentError,
+  CertificateArgsSchema,
+  checkBeforeCreate,
+  connectorName,
+  derivedConnectorName,
+  ExchangeOnlineArgsSchema,
+  parseArgs,
+  TenantArgsSchema,
+} from "./args";
 import { CloudArgSchema, tenantCloud, withCloudDefaults } from "./cloud";
 import { InboundConnector } from "./providers/inbound-connector";
 import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
@@ -13,7 +22,7 @@ export const AddOnServiceRelayArgsSchema = z
     /** The customer tenant the service relays for. */
     tenant: TenantArgsSchema,
     /** The add-on service (signature service, CRM, gateway), e.g. "Contoso Signatures". */
-    service: z.string().min(1, "service must name the add-on service"),
+    service: connectorName("service"),
     /** The certificate the service presents for this customer only (public part). */
     certificate: CertificateArgsSchema,
     /** The per-customer domain on that certificate, an accepted domain of the tenant (e.g. s5hg3dcg.smtp.vendor.example). */
@@ -48,7 +57,7 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
       inbound = {
         tenant: normalizeDomain(parsed.tenant.name, "tenant.name"),
         acceptedDomains: parsed.tenant.acceptedDomains,
-        name: `${parsed.service} relay (${certificateName})`,
+        name: derivedConnectorName((value) => `${parsed.service} relay (${value})`, "certificateName", certificateName),
         connectorType: "OnPremises",
         tlsSenderCertificateName: certificateName,
         senderIPAddresses: parsed.senderIPAddresses ?? [],
@@ -64,7 +73,7 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
         owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
       };
     } catch (error) {
-      throw new pulumi.ResourceError(`Invalid arguments for AddOnServiceRelay "${name}":\n${(error as Error).message}`, this);
+      throw argumentError(`Invalid arguments for AddOnServiceRelay "${name}":\n${(error as Error).message}`, this);
     }
     checkBeforeCreate([{ type: INBOUND_CONNECTOR_TYPE, name: `${name}-inbound`, props: { ...inbound } }], "AddOnServiceRelay", name, this);
     this.inboundConnector = new InboundConnector(

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { evaluate } from "../policy/src/engine/evaluate";
+import { InputError } from "../policy/src/engine/errors";
+import { connectorNameProblem, EXCHANGE_NAME_MAX_LENGTH, hostNameProblem } from "../policy/src/engine/exchange-values";
 import { describe, type Finding } from "../policy/src/engine/findings";
 import { inventoryFromPulumiResources, type PulumiResourceLike } from "../policy/src/sources/pulumi";
 
@@ -8,6 +10,46 @@ import { inventoryFromPulumiResources, type PulumiResourceLike } from "../policy
 
 const plainString = (what: string) =>
   z.string({ error: `${what} must be a plain string (not a pulumi.Output): the policy gate must be able to read it at preview` });
+
+/** Turns one of the engine's Exchange value checks into a zod refinement at the argument's own path. */
+function refuse(problem: string | undefined, ctx: z.RefinementCtx): void {
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+}
+
+/** A connector name Exchange takes: one line, at most 64 characters. */
+export const connectorName = (field: string) => z.string().superRefine((value, ctx) => refuse(connectorNameProblem(field, value), ctx));
+
+/** A fully qualified host name, such as the FQDN a Send Connector announces. */
+export const fqdnArg = (field: string) =>
+  z.string().superRefine((value, ctx) => refuse(hostNameProblem(field, value, { fqdn: true, example: "relay.contoso.com" }), ctx));
+
+/** Exchange transport server names (Get-ExchangeServer), at least one. */
+export const transportServers = (field: string) =>
+  z
+    .array(z.string())
+    .min(1, `${field} must name at least one server`)
+    .superRefine((servers, ctx) => {
+      for (const [i, server] of servers.entries()) {
+        refuse(hostNameProblem(`${field}[${i}]`, server, { fqdn: false, example: "EX01 or ex01.contoso.com" }), ctx);
+      }
+    });
+
+/**
+ * A connector name the component builds from an argument (e.g. "Inbound from on-premises (<certificateName>)"):
+ * when it is longer than Exchange takes, the argument that made it so is named, with how long it may be.
+ */
+export function derivedConnectorName(template: (value: string) => string, field: string, value: string): string {
+  const name = template(value);
+  if (name.length > EXCHANGE_NAME_MAX_LENGTH) {
+    const room = EXCHANGE_NAME_MAX_LENGTH - template("").length;
+    throw new InputError(
+      field,
+      value,
+      `makes the connector name "${template(`<${field}>`)}" ${name.length} characters long; Exchange connector names are at most ${EXCHANGE_NAME_MAX_LENGTH}, so ${field} can have at most ${room} characters here.`,
+    );
+  }
+  return name;
+}
 
 export const TenantArgsSchema = z
   .object({
@@ -62,6 +104,15 @@ export const OnPremisesArgsSchema = z
   })
   .strict();
 
+/**
+ * The error a bad argument raises: a ResourceError with its stack hidden. Pulumi's Node.js host
+ * prints a plain Error, or a ResourceError without hideStack, through util.inspect: the stack
+ * trace and every field of the component object (~70 lines). A person needs the message only.
+ */
+export function argumentError(message: string, parent: pulumi.Resource): pulumi.ResourceError {
+  return new pulumi.ResourceError(message, parent, true);
+}
+
 /** Parses component args; on failure a ResourceError lists every problem under the component's name. */
 export function parseArgs<T extends z.ZodType>(
   schema: T,
@@ -72,7 +123,7 @@ export function parseArgs<T extends z.ZodType>(
 ): z.output<T> {
   const parsed = schema.safeParse(args);
   if (!parsed.success) {
-    throw new pulumi.ResourceError(`Invalid arguments for ${component} "${name}":\n${z.prettifyError(parsed.error)}`, parent);
+    throw argumentError(`Invalid arguments for ${component} "${name}":\n${z.prettifyError(parsed.error)}`, parent);
   }
   return parsed.data;
 }
@@ -85,12 +136,12 @@ export function parseArgs<T extends z.ZodType>(
 export function checkBeforeCreate(resources: PulumiResourceLike[], component: string, name: string, parent: pulumi.Resource): Finding[] {
   const { inventory, problems } = inventoryFromPulumiResources(resources);
   if (problems.length > 0) {
-    throw new pulumi.ResourceError(`Invalid arguments for ${component} "${name}":\n${problems.join("\n")}`, parent);
+    throw argumentError(`Invalid arguments for ${component} "${name}":\n${problems.join("\n")}`, parent);
   }
   const findings = evaluate(inventory);
   const blocking = findings.filter((finding) => finding.severity === "mandatory");
   if (blocking.length > 0) {
-    throw new pulumi.ResourceError(
+    throw argumentError(
       `${component} "${name}" would create a configuration that breaks tenant attribution; nothing was created:\n${blocking.map((f) => `- [${f.ruleId}] ${describe(f)}`).join("\n")}`,
       parent,
     );

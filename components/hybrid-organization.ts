@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
+  argumentError,
   CertificateArgsSchema,
   checkBeforeCreate,
   ExchangeOnlineArgsSchema,
   OnPremisesArgsSchema,
   parseArgs,
   TenantArgsSchema,
+  transportServers,
 } from "./args";
 import { CloudArgSchema } from "./cloud";
 import { planPair, TenantConnectorPair } from "./tenant-connector-pair";
@@ -14,7 +16,7 @@ import { planPair, TenantConnectorPair } from "./tenant-connector-pair";
 export const HybridOrganizationArgsSchema = z
   .object({
     /** Transport servers of the on-premises organization that send to the tenants. */
-    sourceTransportServers: z.array(z.string().min(1)).min(1, "sourceTransportServers must name at least one server"),
+    sourceTransportServers: transportServers("sourceTransportServers"),
     /** One entry per tenant (the Hybrid Configuration Wizard supports up to 5). */
     tenants: z
       .array(
@@ -64,10 +66,7 @@ export class HybridOrganization extends pulumi.ComponentResource {
       try {
         return planPair(pairName(pair.tenant.name), pair);
       } catch (error) {
-        throw new pulumi.ResourceError(
-          `Invalid arguments for HybridOrganization "${name}" tenants[${i}]:\n${(error as Error).message}`,
-          this,
-        );
+        throw argumentError(`Invalid arguments for HybridOrganization "${name}" tenants[${i}]:\n${(error as Error).message}`, this);
       }
     });
     checkBeforeCreate(

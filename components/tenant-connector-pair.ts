@@ -6,16 +6,21 @@ import { tenantSmartHost } from "../policy/src/engine/model";
 import { exchangeTlsCertificateName, parseCertificatePem } from "../policy/src/engine/x509";
 import { INBOUND_CONNECTOR_TYPE, type PulumiResourceLike, SEND_CONNECTOR_TYPE } from "../policy/src/sources/pulumi";
 import {
+  argumentError,
   CertificateArgsSchema,
   checkBeforeCreate,
+  connectorName,
+  derivedConnectorName,
   ExchangeOnlineArgsSchema,
+  fqdnArg,
   OnPremisesArgsSchema,
   parseArgs,
   TenantArgsSchema,
+  transportServers,
 } from "./args";
 import { CloudArgSchema, tenantCloud, withCloudDefaults } from "./cloud";
 import { InboundConnector } from "./providers/inbound-connector";
-import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
+import { type InboundConnectorInputs, preflight } from "./providers/inbound-connector-impl";
 import { SendConnector } from "./providers/send-connector";
 import type { SendConnectorInputs } from "./providers/send-connector-impl";
 
@@ -31,11 +36,11 @@ export const TenantConnectorPairArgsSchema = z
     sendConnector: z
       .object({
         /** Transport servers that send through this connector (Get-ExchangeServer names). */
-        sourceTransportServers: z.array(z.string().min(1)).min(1, "sendConnector.sourceTransportServers must name at least one server"),
+        sourceTransportServers: transportServers("sendConnector.sourceTransportServers"),
         /** FQDN the servers announce on this connector; defaults to certificateName. */
-        fqdn: z.string().optional(),
-        /** Connector name; defaults to "Outbound to <tenant>". */
-        name: z.string().min(1).optional(),
+        fqdn: fqdnArg("sendConnector.fqdn").optional(),
+        /** Connector name (at most 64 characters, one line); defaults to "Outbound to <tenant>". */
+        name: connectorName("sendConnector.name").optional(),
       })
       .strict(),
     /** Sender IPs for an IP-based (not recommended) or mixed connector. */
@@ -74,7 +79,7 @@ export function planPair(name: string, args: Parsed): PairPlan {
   const inbound: PairPlan["inbound"] = {
     tenant,
     acceptedDomains: args.tenant.acceptedDomains,
-    name: `Inbound from on-premises (${certificateName})`,
+    name: derivedConnectorName((value) => `Inbound from on-premises (${value})`, "certificateName", certificateName),
     connectorType: "OnPremises",
     tlsSenderCertificateName: certificateName,
     senderIPAddresses: args.senderIPAddresses ?? [],
@@ -116,6 +121,34 @@ export function planPair(name: string, args: Parsed): PairPlan {
 }
 
 /**
+ * The Send Connector is created first (Exchange Online must not require a certificate the on-premises
+ * side does not present yet), so Exchange Online is checked before it: during `up`, an authenticated
+ * read of the tenant and its accepted domains. A wrong token, an unreachable endpoint or a
+ * certificate name the live tenant does not accept stops the pair with nothing created on either
+ * side, instead of leaving a Send Connector without its inbound connector. Preview stays offline.
+ */
+function exchangeOnlineReachable(
+  name: string,
+  inbound: PairPlan["inbound"],
+  connection: Parsed["exchangeOnline"],
+  parent: pulumi.Resource,
+): pulumi.Input<pulumi.Resource[]> {
+  if (pulumi.runtime.isDryRun()) return [];
+  return pulumi.output(connection).apply(async (resolved) => {
+    try {
+      await preflight({ ...inbound, connection: resolved });
+    } catch (error) {
+      throw argumentError(
+        `TenantConnectorPair "${name}": Exchange Online was checked before anything is created, and the check failed: ${(error as Error).message}\nNothing was created on-premises or in Exchange Online.`,
+        parent,
+      );
+    }
+    return [];
+  });
+}
+
+/**
+ * One on-premises Send Connector and one Exchange Online OnPremises inbound connector for one/**
  * One on-premises Send Connector and one Exchange Online OnPremises inbound connector for one
  * tenant, authenticated by a certificate dedicated to that tenant (MC1226222).
  */
@@ -139,7 +172,7 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     try {
       plan = planPair(name, parsed);
     } catch (error) {
-      throw new pulumi.ResourceError(`Invalid arguments for TenantConnectorPair "${name}":\n${(error as Error).message}`, this);
+      throw argumentError(`Invalid arguments for TenantConnectorPair "${name}":\n${(error as Error).message}`, this);
     }
     if (!opts?.[TenantConnectorPair.checked]) checkBeforeCreate(plan.resources, "TenantConnectorPair", name, this);
 
@@ -147,7 +180,7 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     this.sendConnector = new SendConnector(
       `${name}-send`,
       { ...plan.send, shell: parsed.onPremises?.shell ?? [], shellEnv: pulumi.secret(parsed.onPremises?.shellEnv ?? {}) },
-      { parent: this },
+      { parent: this, dependsOn: exchangeOnlineReachable(name, plan.inbound, parsed.exchangeOnline, this) },
     );
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,

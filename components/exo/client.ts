@@ -540,13 +540,16 @@ export class ExchangeOnlineClient {
       });
       text = await response.text();
     } catch (err) {
+      const permanent = permanentNetworkFailure(err);
       return {
         status: undefined,
         code: "NetworkError",
-        message: describeNetworkError(err, this.#requestTimeoutMs),
+        message: permanent
+          ? `${describeNetworkError(err, this.#requestTimeoutMs)} (${permanent}; not retried)`
+          : describeNetworkError(err, this.#requestTimeoutMs),
         details: [],
         retryAfterMs: undefined,
-        retryable: true,
+        retryable: permanent === undefined,
       };
     }
 
@@ -698,9 +701,24 @@ function nextLinkFailure(message: string): Failure {
   return { status: undefined, code: "InvalidNextLink", message, details: [], retryAfterMs: undefined, retryable: false };
 }
 
-/** A failure after which the request may or may not have been carried out. */
+/** A failure after which the request may or may not have been carried out (a refused connection never sent it). */
 function outcomeUnknown(failure: Failure): boolean {
-  return failure.status === undefined ? failure.code === "NetworkError" : failure.status >= 500;
+  return failure.status === undefined ? failure.code === "NetworkError" && failure.retryable : failure.status >= 500;
+}
+
+/**
+ * Network failures that asking again will not cure: the endpoint is wrong, not busy. Retrying them
+ * only delays the error by the whole backoff budget. Returns the reason, or undefined if transient.
+ */
+export function permanentNetworkFailure(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } })?.cause;
+  const code = cause?.code ?? cause?.errors?.find((e) => e.code)?.code;
+  if (cause?.message === "bad port") return "a port that fetch refuses to connect to; check the endpoint's port";
+  if (code === "ECONNREFUSED") return "connection refused: nothing listens at that address and port; check the endpoint";
+  if (code === "ENOTFOUND") return "the host name does not resolve; check the endpoint's host name";
+  if (code !== undefined && /^(CERT_|ERR_TLS_CERT|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER)/.test(code))
+    return `the server's TLS certificate is not trusted (${code})`;
+  return undefined;
 }
 
 function describeEarlier(earlier: Failure[]): string {

@@ -147,6 +147,18 @@ async function verifyAcceptedDomain(exo: ExchangeOnlineClient, inputs: InboundCo
   }
 }
 
+/**
+ * The check a connector pair makes before its on-premises Send Connector is touched: an
+ * authenticated read of the tenant (Get-AcceptedDomain) that also judges the certificate name
+ * against the live accepted domains. A wrong credential, an unreachable endpoint or a name the
+ * tenant does not accept then stops the pair with nothing created on either side.
+ */
+export async function preflight(inputs: InboundConnectorInputs): Promise<void> {
+  const exo = client(inputs);
+  if (inputs.tlsSenderCertificateName) await verifyAcceptedDomain(exo, inputs);
+  else await exo.getAcceptedDomains();
+}
+
 function outputsFrom(
   inputs: InboundConnectorInputs,
   live: { Identity?: unknown; Name?: unknown; Guid?: unknown },

@@ -5,33 +5,13 @@ import { after, before, describe, it } from "node:test";
 import { ExchangeOnlineClient, StaticTokenProvider } from "../../components/exo/client";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../local-exchange-online/server";
 import { POLICY_PACK, ROOT, Workspace } from "./harness";
+import { stackConfig, TENANTS } from "./root-project";
 
 /**
  * The root project against the local stand-in for Exchange Online and the stand-in Exchange
  * Management Shell, through the real `pulumi up`, `refresh` and `destroy`.
  */
 const TOKEN = "e2e-secret-token-4f1d9c";
-const TENANTS = {
-  "contoso.onmicrosoft.com": {
-    acceptedDomains: ["contoso.com", "relay.contoso.com", "contoso.onmicrosoft.com", "s5hg3dcg.smtp.vendor.example"],
-  },
-  "fabrikam.onmicrosoft.com": { acceptedDomains: ["fabrikam.com", "relay.fabrikam.com", "fabrikam.onmicrosoft.com"] },
-  "tailspintoys.onmicrosoft.com": { acceptedDomains: ["tailspintoys.com", "relay.tailspintoys.com", "tailspintoys.onmicrosoft.com"] },
-};
-
-/** Pulumi.demo.yaml, pointed at this test's server and shell; `edit` changes one thing. */
-function stackConfig(endpoint: string, edit: (yaml: string) => string = (yaml) => yaml): string {
-  const demo = readFileSync(join(ROOT, "Pulumi.demo.yaml"), "utf8");
-  return edit(
-    demo
-      .replace("mailflow-guard:exchangeOnlineEndpoint: http://127.0.0.1:18710", `mailflow-guard:exchangeOnlineEndpoint: ${endpoint}`)
-      .replace(
-        "- dist/local-exchange-online/fake-exchange-shell.js",
-        `- ${join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js")}`,
-      )
-      .replaceAll("certificateFile: examples/", `certificateFile: ${ROOT}/examples/`),
-  );
-}
 
 describe("provisioning through `pulumi up` against the local Exchange Online stand-in", () => {
   let server: LocalExchangeOnline;

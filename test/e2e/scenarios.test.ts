@@ -112,5 +112,26 @@ describe("policy pack scenarios through `pulumi preview --policy-pack`", () => {
     assert.notEqual(result.code, 0, result.output);
     assert.match(result.output, /orgAssignments/);
     assert.match(result.output, /version/);
+    // What the CLI's schema check lets through, the pack refuses in one paragraph, without stack frames.
+    writeFileSync(
+      config,
+      JSON.stringify({
+        "certificate-not-shared-across-tenants": {
+          orgAssignments: { version: 1, tenants: { "northwind.onmicrosoft.com": { certificateNames: ["relay northwind"] } } },
+        },
+      }),
+    );
+    const named = await workspace.pulumi(
+      ["preview", "--stack", "bad-config", "--policy-pack", POLICY_PACK, "--policy-pack-config", config],
+      PROJECT,
+    );
+    assert.notEqual(named.code, 0, named.output);
+    assert.ok(
+      named.output.includes(
+        `mailflow-guard policy config: 'orgAssignments.tenants["northwind.onmicrosoft.com"].certificateNames[0]' "relay northwind" is not a valid DNS domain.`,
+      ),
+      named.output,
+    );
+    assert.doesNotMatch(named.output, /^\s+at .+:\d+:\d+\)?$/m, named.output);
   });
 });

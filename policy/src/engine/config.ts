@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { normalizeDomain } from "./domain";
-import { InputError } from "./errors";
 import { type Ipv4Block, parseIpv4Block } from "./ipv4";
 
 /** Exchange Online's own outbound ranges: no on-premises server legitimately sends from them. */
@@ -84,11 +83,21 @@ export interface EngineConfig extends Omit<z.infer<typeof EngineConfigSchema>, "
   readonly knownSharedRanges: readonly { readonly name: string; readonly block: Ipv4Block }[];
 }
 
+/** A configuration that cannot be used as given; the message names the source and every bad key. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
 /** Validates and completes a config; every problem is named by its path. */
 export function resolveConfig(input: EngineConfigInput = {}, source = "config"): EngineConfig {
   const parsed = EngineConfigSchema.safeParse(input);
   if (!parsed.success) {
-    throw new InputError(source, "(see below)", `is not a valid mailflow-guard configuration:\n${z.prettifyError(parsed.error)}`);
+    // One paragraph a person reads: every problem by its path, then what the file is for.
+    // Messages from the engine's own validators already quote their field; zod's do not.
+    const problems = parsed.error.issues
+      .map((issue) => (issue.message.startsWith("'") ? issue.message : `'${issue.path.join(".") || "(config)"}' ${issue.message}`))
+      .join("; ");
+    throw new ConfigError(`${source}: ${problems}${problems.endsWith(".") ? "" : "."}`);
   }
   const { now, knownSharedRanges, ...rest } = parsed.data;
   return {

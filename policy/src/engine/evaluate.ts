@@ -2,6 +2,7 @@ import { type EngineConfig, type EngineConfigInput, resolveConfig } from "./conf
 import type { Finding } from "./findings";
 import { buildIndex } from "./inventory-index";
 import type { Inventory } from "./model";
+import { policyNameOf } from "./pack-config";
 import type { Rule } from "./rule";
 import { rules as allRules } from "./rules";
 
@@ -20,11 +21,15 @@ export function evaluate(inventory: Inventory, config: EngineConfigInput = {}, o
   const selected = (options.rules ?? allRules).filter((rule) => !options.only || options.only.includes(rule.id));
   const findings: Finding[] = [];
   for (const rule of selected) {
-    const override = resolved.severity[rule.id];
-    if (override === "disabled") continue;
+    const own = resolved.severity[rule.id];
+    const companion = resolved.severity[policyNameOf(rule, "advisory")];
+    if (own === "disabled" && companion === "disabled") continue;
     for (const draft of rule.check({ inventory, index, config: resolved })) {
-      const severity = override ?? draft.severity ?? rule.defaultSeverity;
-      findings.push({ ...draft, ruleId: rule.id, severity });
+      // Overrides are by policy name, as in the pack: "<id>-advisory" governs a rule's advisory findings.
+      const drafted = draft.severity ?? rule.defaultSeverity;
+      const override = resolved.severity[policyNameOf(rule, drafted)];
+      if (override === "disabled") continue;
+      findings.push({ ...draft, ruleId: rule.id, severity: override ?? drafted });
     }
   }
   return findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "mandatory" ? -1 : 1));

@@ -1,4 +1,5 @@
 export {
+  ConfigError,
   EXCHANGE_ONLINE_RANGES,
   type EngineConfig,
   type EngineConfigInput,
@@ -12,6 +13,7 @@ export { InputError, quote } from "./errors";
 export { type EvaluateOptions, evaluate } from "./evaluate";
 export { describe, type Finding, type Severity } from "./findings";
 export { buildIndex, type InventoryIndex } from "./inventory-index";
+export { nearest, PackConfigError, type PackPolicy, packPolicies, parsePackConfig, policyNameOf } from "./pack-config";
 export { type Ipv4Block, classifySenderAddress, contains, nonPublicBlock, overlaps, parseIpv4Block, type SenderAddress } from "./ipv4";
 export { CLOUD_NAMES, CLOUDS, type Cloud, type CloudName, cloudByName, DEFAULT_CLOUD, mailCloudOf } from "./clouds";
 export * from "./model";

@@ -8,11 +8,13 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { z } from "zod";
-import { type EngineConfig, type EngineConfigInput, EngineConfigSchema, resolveConfig } from "../engine/config";
+import { type EngineConfig, EngineConfigSchema, resolveConfig } from "../engine/config";
 import { evaluate } from "../engine/evaluate";
 import { describe, type Finding } from "../engine/findings";
 import type { Rule } from "../engine/rule";
+import { parsePackConfig } from "../engine/pack-config";
 import { rules as allRules } from "../engine/rules";
+import { type RawPackConfig, paragraphError } from "./configure-hook";
 import { INBOUND_CONNECTOR_TYPE, inventoryFromPulumiResources, type PulumiResourceLike, SEND_CONNECTOR_TYPE } from "../sources/pulumi";
 
 /**
@@ -34,25 +36,47 @@ function configSchemaFor(rule: Rule): PolicyConfigSchema | undefined {
   return { properties: Object.fromEntries(rule.configKeys.map((key) => [key, properties[key]])) as PolicyConfigSchema["properties"] };
 }
 
-/** The policy config Pulumi passes (the rule's keys plus enforcementLevel) as engine config. */
-function engineConfig(rule: Rule, raw: object | undefined): EngineConfigInput {
-  const picked: Record<string, unknown> = {};
-  const given = (raw ?? {}) as Record<string, unknown>;
-  for (const key of rule.configKeys ?? []) if (given[key] !== undefined) picked[key] = given[key];
-  return picked as EngineConfigInput;
+/**
+ * The whole policy config of this run, when the configure hook (index.ts) captured it; otherwise
+ * each policy reads its own entry. Either way the engine's parser reads it, as `audit --config` does.
+ */
+let wholeConfig: RawPackConfig | undefined;
+
+/** Called by the configure hook with the config the engine sent; throws (one paragraph) to refuse it. */
+export function configurePack(config: RawPackConfig): void {
+  engineConfigFor(config);
+  wholeConfig = config;
 }
 
-/** Policy config is the same for every resource of a run: validate it once per distinct value. */
+const SOURCE = "mailflow-guard policy config";
+
+/** Policy config is the same for every resource of a run: read and validate it once per distinct value. */
 const resolvedConfigs = new Map<string, EngineConfig>();
-function resolvedConfig(rule: Rule, rawConfig: object | undefined): EngineConfig {
-  const config = engineConfig(rule, rawConfig);
-  const key = `${rule.id}\u0000${JSON.stringify(config)}`;
+function engineConfigFor(raw: object): EngineConfig {
+  const key = JSON.stringify(raw);
   let resolved = resolvedConfigs.get(key);
   if (!resolved) {
-    resolved = resolveConfig(config, `policy config of ${rule.id}`);
+    // Enforcement levels are Pulumi's to apply (a policy per level); the pack takes the settings only.
+    const { severity: _levels, ...settings } = parsePackConfig(raw, SOURCE);
+    resolved = resolveConfig(settings, SOURCE);
     resolvedConfigs.set(key, resolved);
   }
   return resolved;
+}
+
+function resolvedConfig(policyName: string, own: object | undefined): EngineConfig {
+  try {
+    return engineConfigFor(wholeConfig ?? { [policyName]: withoutLevel(own) });
+  } catch (error) {
+    // @pulumi/policy prints a thrown error's stack; a config mistake is one paragraph, no frames.
+    throw paragraphError((error as Error).message);
+  }
+}
+
+/** getConfig() adds the policy's enforcementLevel to its settings; the level is not a setting to check here. */
+function withoutLevel(own: object | undefined): object {
+  const { enforcementLevel: _level, ...settings } = (own ?? {}) as Record<string, unknown>;
+  return settings;
 }
 
 /** One line a person reads in the `Policies:` output: the message, the fix and where. */
@@ -66,11 +90,17 @@ function reportAll(findings: readonly Finding[], severity: Finding["severity"], 
   }
 }
 
-function evaluateResources(rule: Rule, resources: PulumiResourceLike[], rawConfig: object | undefined, report: ReportViolation): Finding[] {
+function evaluateResources(
+  rule: Rule,
+  policyName: string,
+  resources: PulumiResourceLike[],
+  rawConfig: object | undefined,
+  report: ReportViolation,
+): Finding[] {
   const { inventory, problems } = inventoryFromPulumiResources(resources);
   // A resource that cannot be read is not a pass: it is reported, so the gate never fails open.
   for (const problem of problems) report(`Cannot check ${problem}`);
-  return evaluate(inventory, {}, { rules: [rule], resolved: resolvedConfig(rule, rawConfig) });
+  return evaluate(inventory, {}, { rules: [rule], resolved: resolvedConfig(policyName, rawConfig) });
 }
 
 /** What a resource policy and a stack policy of one rule have in common; only the owner of the config offers it. */
@@ -86,6 +116,7 @@ function resourcePolicy(rule: Rule, severity: Finding["severity"], name: string,
       if (!OWN_TYPES.has(args.type)) return;
       const findings = evaluateResources(
         rule,
+        name,
         [{ type: args.type, name: args.name, urn: args.urn, props: args.props }],
         args.getConfig(),
         report,
@@ -102,7 +133,7 @@ function stackPolicy(rule: Rule, severity: Finding["severity"], name: string, de
       const resources = args.resources
         .filter((resource) => OWN_TYPES.has(resource.type))
         .map((resource) => ({ type: resource.type, name: resource.name, urn: resource.urn, props: resource.props }));
-      const findings = evaluateResources(rule, resources, args.getConfig(), report);
+      const findings = evaluateResources(rule, name, resources, args.getConfig(), report);
       reportAll(findings, severity, report);
     },
   };

@@ -16,10 +16,10 @@ const ROOT = join(__dirname, "..", "..", "..", "..");
 const FIXTURES = join(ROOT, "test", "fixtures", "audit");
 const VENDOR = ["--add-on-connector", "Signature service relay (Vendor)"];
 
-async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, stderrIsTty = false) {
   let stdout = "";
   let stderr = "";
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: FIXTURES, env, stderrIsTty: false };
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: FIXTURES, env, stderrIsTty };
   const code = await run(argv, io);
   return { code, stdout, stderr };
 }
@@ -190,6 +190,98 @@ describe("mailflow-guard inventory", () => {
   });
 });
 
+describe("audit --config: the policy-pack config, read as the pack reads it", () => {
+  function configFile(config: unknown): string {
+    const path = join(mkdtempSync(join(tmpdir(), "mfg-")), "okpack.json");
+    writeFileSync(path, JSON.stringify(config));
+    return path;
+  }
+
+  it("applies every policy's level and settings from a pack config without orgAssignments", async () => {
+    const path = configFile({ "certificate-name-is-accepted-domain": "advisory", "certificate-validity": { expiryWarningDays: 30 } });
+    const { code, stdout, stderr } = await cli([
+      "audit",
+      "brownfield",
+      "--now",
+      "2026-06-01",
+      "--config",
+      path,
+      "--format",
+      "json",
+      ...VENDOR,
+    ]);
+    assert.equal(stderr.includes("error"), false, stderr);
+    assert.equal(code, 0);
+    const findings = JSON.parse(stdout).findings as { ruleId: string; severity: string }[];
+    assert.deepEqual(
+      findings.filter((f) => f.ruleId === "certificate-name-is-accepted-domain").map((f) => f.severity),
+      ["advisory"],
+    );
+  });
+
+  it("refuses a mistyped setting with the key, the nearest valid one and exit 2", async () => {
+    const path = configFile({ "certificate-validity": { expiryWarningDayz: 30 } });
+    const { code, stderr } = await cli(["audit", "brownfield", "--config", path]);
+    assert.equal(code, 2);
+    assert.equal(
+      stderr,
+      `mailflow-guard: error: ${path}: "certificate-validity" has no setting "expiryWarningDayz". Did you mean "expiryWarningDays"? Its settings are: expiryWarningDays, enforcementLevel.\nSee "mailflow-guard audit --help".\n`,
+    );
+  });
+
+  it("refuses a bad value of a known setting in one line naming it", async () => {
+    const path = configFile({ "certificate-validity": { expiryWarningDays: -1 } });
+    const { code, stderr } = await cli(["audit", "brownfield", "--config", path]);
+    assert.equal(code, 2);
+    assert.equal(
+      stderr,
+      `mailflow-guard: error: ${path}: 'expiryWarningDays' Too small: expected number to be >=0.\nSee "mailflow-guard audit --help".\n`,
+    );
+  });
+});
+
+describe("audit --token-env and --progress", () => {
+  it("never echoes a token pasted where the variable name belongs", async () => {
+    const jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNlMzY1LmNvbSJ9.c2lnbmF0dXJl";
+    for (const token of [jwt, "Zk3qT9wLm2Xv8RbN4cYp7HsJ"]) {
+      const { code, stdout, stderr } = await cli(["audit", "--live", "contoso.onmicrosoft.com", "--token-env", token]);
+      assert.equal(code, 2);
+      assert.equal(stdout, "");
+      assert.equal(stderr.includes(token), false, stderr);
+      assert.equal(
+        stderr,
+        `mailflow-guard: error: --token-env takes the name of the environment variable that holds the token (such as EXO_TOKEN), but what was given (${token.length} characters) looks like a value, not a variable name, so it is not shown. Put the token in a variable (read -rs EXO_TOKEN; export EXO_TOKEN) and pass --token-env EXO_TOKEN\nSee "mailflow-guard audit --help".\n`,
+      );
+    }
+  });
+
+  it("names a variable name that is not set", async () => {
+    const { code, stderr } = await cli(["audit", "--live", "contoso.onmicrosoft.com", "--token-env", "EXO_TOKEN"]);
+    assert.equal(code, 2);
+    assert.match(stderr, /^mailflow-guard: error: --token-env EXO_TOKEN: environment variable EXO_TOKEN is not set or empty$/m);
+  });
+
+  const progressLines = (stderr: string) => stderr.split("\n").filter((line) => /^mailflow-guard: (reading|read|checking)/.test(line));
+
+  it("shows progress by default on a terminal, even for a small input, and not in a pipe", async () => {
+    const tty = await cli(["audit", "brownfield", "--format", "json", ...VENDOR], {}, true);
+    assert.deepEqual(progressLines(tty.stderr), [
+      "mailflow-guard: reading brownfield...",
+      "mailflow-guard: read 3 tenants; checking them against the rules...",
+    ]);
+    const pipe = await cli(["audit", "brownfield", "--format", "json", ...VENDOR]);
+    assert.deepEqual(progressLines(pipe.stderr), []);
+  });
+
+  it("follows --progress and --no-progress, and refuses both", async () => {
+    assert.equal(progressLines((await cli(["audit", "brownfield", "--progress", ...VENDOR])).stderr).length, 2);
+    assert.deepEqual(progressLines((await cli(["audit", "brownfield", "--no-progress", ...VENDOR], {}, true)).stderr), []);
+    const both = await cli(["audit", "brownfield", "--progress", "--no-progress"]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /^mailflow-guard: error: --progress and --no-progress are opposites; give one$/m);
+  });
+});
+
 describe("live audit against the local stand-in Exchange Online", () => {
   it("gives the same findings as the audit of a saved export of the same tenants", async () => {
     const server = await startLocalExchangeOnline({
@@ -235,9 +327,37 @@ describe("live audit against the local stand-in Exchange Online", () => {
           related: f.related?.map((r) => ({ ...r, source: undefined })),
         }));
       assert.deepEqual(strip(live.stdout), strip(saved.stdout));
+      const shown = await cli(["audit", ...argv, "--progress"], { EXO_TOKEN: "t" });
+      assert.deepEqual(
+        shown.stderr.split("\n").filter((line) => line.startsWith("mailflow-guard: read")),
+        [
+          "mailflow-guard: reading live tenant 1/2: adatum.onmicrosoft.com...",
+          "mailflow-guard: reading live tenant 2/2: litware.onmicrosoft.com...",
+          "mailflow-guard: read 2 tenants; checking them against the rules...",
+        ],
+      );
     } finally {
       await server.close();
     }
+  });
+
+  it("reports an endpoint where nothing listens at once, in one line, and audits nothing", async () => {
+    const closed = await startLocalExchangeOnline({ log: () => {} });
+    await closed.close();
+    const started = Date.now();
+    const { code, stderr } = await cli(
+      ["audit", "--live", "adatum.onmicrosoft.com", "--endpoint", closed.url, "--token-env", "EXO_TOKEN", "--format", "json"],
+      { EXO_TOKEN: "t" },
+    );
+    assert.equal(code, 2);
+    assert.ok(Date.now() - started < 2000, "no retries on a refused connection");
+    assert.match(
+      stderr,
+      new RegExp(
+        `^mailflow-guard: live:adatum\\.onmicrosoft\\.com: cannot be read \\(Get-AcceptedDomain failed for tenant adatum\\.onmicrosoft\\.com: NetworkError: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed.port} \\(connection refused: nothing listens at that address and port; check the endpoint; not retried\\)\\)$`,
+        "m",
+      ),
+    );
   });
 });
 

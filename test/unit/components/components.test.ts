@@ -72,6 +72,45 @@ describe("TenantConnectorPair", () => {
           "✖ certificateName must be a plain string such as relay.contoso.com\n  → at certificateName\n" +
           "✖ tenant.name must be the tenant's initial domain, such as contoso.onmicrosoft.com\n  → at tenant.name\n" +
           "✖ tenant.acceptedDomains must list at least one accepted domain\n  → at tenant.acceptedDomains",
+        // Pulumi's host prints a hidden-stack ResourceError as its message alone (no trace, no component dump).
+        hideStack: true,
+      },
+    );
+    assert.deepEqual(customTypes(), []);
+  });
+
+  it("refuses at preview the values Exchange would refuse at up, naming the argument", () => {
+    assert.throws(
+      () =>
+        new TenantConnectorPair("bad", {
+          ...contoso(),
+          sendConnector: { sourceTransportServers: ["EX01", "EX02 EX03"], name: "Outbound\nto contoso", fqdn: "relay" },
+        }),
+      {
+        message:
+          'Invalid arguments for TenantConnectorPair "bad":\n' +
+          "✖ 'sendConnector.sourceTransportServers[1]' \"EX02 EX03\" is not a server name. Use letters, digits and hyphens in dot-separated labels, such as EX01 or ex01.contoso.com.\n  → at sendConnector.sourceTransportServers\n" +
+          "✖ 'sendConnector.fqdn' \"relay\" is not a fully qualified host name. Use letters, digits and hyphens in dot-separated labels, such as relay.contoso.com.\n  → at sendConnector.fqdn\n" +
+          "✖ 'sendConnector.name' \"Outbound\\nto contoso\" contains a line break; Exchange connector names are one line of text.\n  → at sendConnector.name",
+        hideStack: true,
+      },
+    );
+    assert.deepEqual(customTypes(), []);
+  });
+
+  it("refuses a certificate name that makes the inbound connector's name longer than Exchange allows", () => {
+    const long = `relay.${"a".repeat(40)}.contoso.com`;
+    const pem = makeCertificatePem({ dnsNames: [long] });
+    assert.throws(
+      () =>
+        new TenantConnectorPair("long", {
+          ...contoso(),
+          tenant: { name: "contoso.onmicrosoft.com", acceptedDomains: [long] },
+          certificate: { pem },
+          certificateName: long,
+        }),
+      {
+        message: `Invalid arguments for TenantConnectorPair "long":\n'certificateName' "${long}" makes the connector name "Inbound from on-premises (<certificateName>)" 85 characters long; Exchange connector names are at most 64, so certificateName can have at most 37 characters here.`,
       },
     );
     assert.deepEqual(customTypes(), []);

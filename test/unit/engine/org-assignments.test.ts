@@ -68,7 +68,7 @@ describe("org-wide assignment table", () => {
         ),
       {
         message:
-          '\'org.json\' "(see below)" is not a valid mailflow-guard configuration:\n✖ \'orgAssignments.tenants["northwind.onmicrosoft.com"].certificateNames[0]\' "relay northwind" is not a valid DNS domain. Use a fully qualified name such as relay.contoso.com (letters, digits and hyphens, at least two labels).\n  → at orgAssignments.tenants',
+          'org.json: \'orgAssignments.tenants["northwind.onmicrosoft.com"].certificateNames[0]\' "relay northwind" is not a valid DNS domain. Use a fully qualified name such as relay.contoso.com (letters, digits and hyphens, at least two labels).',
       },
     );
   });

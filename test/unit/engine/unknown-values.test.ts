@@ -73,11 +73,18 @@ describe("severity overrides", () => {
     assert.deepEqual(fixture.findings(undefined, { severity: { "send-connector-tls": "disabled" } }), []);
   });
 
-  it("lets an override win over a per-finding severity", () => {
+  it("overrides by policy name, as the pack does: <id>-advisory governs the rule's advisory findings", () => {
     const fixture = new InventoryFixture();
     fixture.inbound("contoso").tlsSenderCertificateName = "*.contoso.com";
-    const [finding] = fixture.findings("inbound-connector-settings", { severity: { "inbound-connector-settings": "mandatory" } });
-    assert.equal(finding?.severity, "mandatory");
+    const [raised] = fixture.findings("inbound-connector-settings", { severity: { "inbound-connector-settings-advisory": "mandatory" } });
+    assert.equal(raised?.severity, "mandatory");
+    // The rule's own policy is its mandatory part; it leaves the advisory finding as it is.
+    const [kept] = fixture.findings("inbound-connector-settings", { severity: { "inbound-connector-settings": "disabled" } });
+    assert.equal(kept?.severity, "advisory");
+    assert.deepEqual(
+      fixture.findings("inbound-connector-settings", { severity: { "inbound-connector-settings-advisory": "disabled" } }),
+      [],
+    );
   });
 });
 

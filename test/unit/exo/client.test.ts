@@ -254,17 +254,51 @@ describe("ExchangeOnlineClient: retries", () => {
     assert.deepEqual({ status: err.status, code: err.code, attempts: err.attempts }, { status: 429, code: "TooManyRequests", attempts: 2 });
   });
 
-  test("network errors are retried and then reported", async () => {
+  test("a refused connection is not retried: one attempt, the reason in one line", async () => {
     const closed = await startLocalExchangeOnline({ log: () => {} });
     await closed.close();
     const { exo, time } = client({ endpoint: closed.url, maxRetries: 2 });
     const err = await rejection(exo.getAcceptedDomains());
     assert.equal(
       err.message,
-      `Get-AcceptedDomain failed for tenant contoso.onmicrosoft.com: NetworkError: fetch failed: connect ECONNREFUSED 127.0.0.1:${closed.port} (gave up after 3 attempts: maxRetries 2 reached)`,
+      `Get-AcceptedDomain failed for tenant contoso.onmicrosoft.com: NetworkError: fetch failed: connect ECONNREFUSED 127.0.0.1:${closed.port} (connection refused: nothing listens at that address and port; check the endpoint; not retried)`,
     );
-    assert.equal(err.status, undefined);
+    assert.deepEqual(
+      { status: err.status, attempts: err.attempts, possiblyApplied: err.possiblyApplied },
+      { status: undefined, attempts: 1, possiblyApplied: false },
+    );
+    assert.deepEqual(time.sleeps, []);
+  });
+
+  test("a bad port and an unknown host are not retried either", async () => {
+    const { exo: badPort, time } = client({ endpoint: "http://127.0.0.1:6000" });
+    assert.equal(
+      (await rejection(badPort.getAcceptedDomains())).message,
+      "Get-AcceptedDomain failed for tenant contoso.onmicrosoft.com: NetworkError: fetch failed: bad port (a port that fetch refuses to connect to; check the endpoint's port; not retried)",
+    );
+    const dns = Object.assign(new TypeError("fetch failed"), {
+      cause: Object.assign(new Error("getaddrinfo ENOTFOUND outlook.office365.example"), { code: "ENOTFOUND" }),
+    });
+    const { exo: unknownHost } = client({ endpoint: "https://outlook.office365.example", fetchImpl: async () => Promise.reject(dns) });
+    assert.equal(
+      (await rejection(unknownHost.getAcceptedDomains())).message,
+      "Get-AcceptedDomain failed for tenant contoso.onmicrosoft.com: NetworkError: fetch failed: getaddrinfo ENOTFOUND outlook.office365.example (the host name does not resolve; check the endpoint's host name; not retried)",
+    );
+    assert.deepEqual(time.sleeps, []);
+  });
+
+  test("a transient network error (connection reset) is retried and then reported", async () => {
+    const reset = Object.assign(new TypeError("fetch failed"), {
+      cause: Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
+    });
+    const { exo, time } = client({ maxRetries: 2, fetchImpl: async () => Promise.reject(reset) });
+    const err = await rejection(exo.getAcceptedDomains());
+    assert.equal(
+      err.message,
+      "Get-AcceptedDomain failed for tenant contoso.onmicrosoft.com: NetworkError: fetch failed: read ECONNRESET (gave up after 3 attempts: maxRetries 2 reached)",
+    );
     assert.deepEqual(time.sleeps, [375, 750]);
+    assert.equal(err.possiblyApplied, true);
   });
 
   test("an interrupted create (applied, 500) retried gets 409; the connector can be adopted by name", async () => {

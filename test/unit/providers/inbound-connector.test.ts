@@ -1,7 +1,28 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { create, type InboundConnectorInputs } from "../../../components/providers/inbound-connector-impl";
+import { create, type InboundConnectorInputs, preflight } from "../../../components/providers/inbound-connector-impl";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../../local-exchange-online/server";
+
+/** A pair's inbound connector for contoso, with what a test changes. */
+function connectorInputs(connection: object, changes: Partial<InboundConnectorInputs> = {}): InboundConnectorInputs {
+  return {
+    tenant: "contoso.onmicrosoft.com",
+    acceptedDomains: ["contoso.com", "relay.contoso.com"],
+    name: "Inbound from on-premises (relay.contoso.com)",
+    connectorType: "OnPremises",
+    tlsSenderCertificateName: "relay.contoso.com",
+    senderIPAddresses: [],
+    senderDomains: ["*"],
+    requireTls: true,
+    restrictDomainsToCertificate: false,
+    restrictDomainsToIPAddresses: false,
+    treatMessagesAsInternal: false,
+    cloudServicesMailEnabled: true,
+    owner: "unit/test",
+    connection,
+    ...changes,
+  };
+}
 
 /** The provider's own check against the live tenant, before Exchange Online is asked to create anything. */
 describe("InboundConnector provider: live accepted-domain check", () => {
@@ -14,24 +35,16 @@ describe("InboundConnector provider: live accepted-domain check", () => {
   });
   after(() => server.close());
 
-  const inputs = (changes: Partial<InboundConnectorInputs>): InboundConnectorInputs => ({
-    tenant: "contoso.onmicrosoft.com",
-    // Declared accepted domains the live tenant does not have: the live list must win.
-    acceptedDomains: ["contoso.com", "relay.contoso.com", "mail.contoso.com"],
-    name: "Inbound from on-premises",
-    connectorType: "OnPremises",
-    tlsSenderCertificateName: "relay.contoso.com",
-    senderIPAddresses: [],
-    senderDomains: ["*"],
-    requireTls: true,
-    restrictDomainsToCertificate: false,
-    restrictDomainsToIPAddresses: false,
-    treatMessagesAsInternal: false,
-    cloudServicesMailEnabled: true,
-    owner: "unit/test",
-    connection: { endpoint: server.url, token: "t" },
-    ...changes,
-  });
+  const inputs = (changes: Partial<InboundConnectorInputs>): InboundConnectorInputs =>
+    connectorInputs(
+      { endpoint: server.url, token: "t" },
+      {
+        // Declared accepted domains the live tenant does not have: the live list must win.
+        acceptedDomains: ["contoso.com", "relay.contoso.com", "mail.contoso.com"],
+        name: "Inbound from on-premises",
+        ...changes,
+      },
+    );
   const connectors = () => server.state().tenants["contoso.onmicrosoft.com"]?.inboundConnectors ?? [];
 
   it("refuses a certificate name the live tenant has not accepted, creating nothing", async () => {
@@ -74,5 +87,42 @@ describe("InboundConnector provider: live accepted-domain check", () => {
       connectors().some((c) => c.Name === "Vendor Signatures relay"),
       false,
     );
+  });
+});
+
+/** What a connector pair runs before its Send Connector is created on-premises. */
+describe("InboundConnector provider: preflight before the on-premises side is touched", () => {
+  let server: LocalExchangeOnline;
+  before(async () => {
+    server = await startLocalExchangeOnline({
+      tenants: { "contoso.onmicrosoft.com": { acceptedDomains: ["contoso.com", "relay.contoso.com"] } },
+      expectedToken: "right-token",
+      log: () => {},
+    });
+  });
+  after(() => server.close());
+  const inputs = (connection: object) => connectorInputs(connection);
+
+  it("fails on a token the service refuses, without retrying and without the token in the message", async () => {
+    await assert.rejects(preflight(inputs({ endpoint: server.url, token: "wrong-token" })), (error: Error) => {
+      assert.equal(
+        error.message,
+        "Get-AcceptedDomain failed for tenant contoso.onmicrosoft.com: 401 Unauthorized: The access token isn't valid for this server.",
+      );
+      return true;
+    });
+  });
+
+  it("fails at once on an endpoint where nothing listens", async () => {
+    const closed = await startLocalExchangeOnline({ log: () => {} });
+    await closed.close();
+    const started = Date.now();
+    await assert.rejects(preflight(inputs({ endpoint: closed.url, token: "right-token" })), /ECONNREFUSED .*; not retried\)$/);
+    assert.ok(Date.now() - started < 2000, "no backoff on a refused connection");
+  });
+
+  it("passes with the right token and an accepted certificate name, creating nothing", async () => {
+    await preflight(inputs({ endpoint: server.url, token: "right-token" }));
+    assert.deepEqual(server.state().tenants["contoso.onmicrosoft.com"]?.inboundConnectors, []);
   });
 });
