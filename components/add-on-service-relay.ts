@@ -16,7 +16,9 @@ import {
 import { CloudArgSchema, tenantCloud, withCloudDefaults } from "./cloud";
 import { InboundConnector } from "./providers/inbound-connector";
 import type { InboundConnectorInputs } from "./providers/inbound-connector-impl";
+import type { AddOnServiceRelayArgs } from "./types";
 
+/** @internal The schema behind AddOnServiceRelayArgs (components/types.ts). */
 export const AddOnServiceRelayArgsSchema = z
   .object({
     /** The customer tenant the service relays for. */
@@ -34,7 +36,7 @@ export const AddOnServiceRelayArgsSchema = z
     cloud: CloudArgSchema,
   })
   .strict();
-export type AddOnServiceRelayArgs = z.input<typeof AddOnServiceRelayArgsSchema>;
+export type { AddOnServiceRelayArgs };
 
 /**
  * A third-party service relaying a customer's mail through Exchange Online with a certificate

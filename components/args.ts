@@ -4,6 +4,7 @@ import { evaluate } from "../policy/src/engine/evaluate";
 import { InputError } from "../policy/src/engine/errors";
 import { connectorNameProblem, EXCHANGE_NAME_MAX_LENGTH, hostNameProblem } from "../policy/src/engine/exchange-values";
 import { describe, type Finding } from "../policy/src/engine/findings";
+import type { ExchangeOnlineArgs } from "./types";
 import { inventoryFromPulumiResources, type PulumiResourceLike } from "../policy/src/sources/pulumi";
 
 /** Schemas shared by the components' args. Security-relevant values must be plain, not Outputs. */
@@ -72,23 +73,7 @@ export const CertificateArgsSchema = z
   })
   .strict();
 
-/** How to reach Exchange Online; the token and the app key may be secret Outputs. */
-export interface ExchangeOnlineArgs {
-  /** Admin REST endpoint base URL; default https://outlook.office365.com. */
-  endpoint?: pulumi.Input<string>;
-  /** Bearer token (the local stand-in accepts any). */
-  token?: pulumi.Input<string>;
-  /** App-only certificate authentication (Exchange.ManageAsApp). */
-  app?: pulumi.Input<{
-    tenantId?: pulumi.Input<string>;
-    clientId: pulumi.Input<string>;
-    certificatePem: pulumi.Input<string>;
-    privateKeyPem: pulumi.Input<string>;
-    authorityHost?: pulumi.Input<string>;
-  }>;
-  maxRetries?: number;
-  retryBudgetMs?: number;
-}
+export type { ExchangeOnlineArgs };
 
 export const ExchangeOnlineArgsSchema = z.custom<ExchangeOnlineArgs>(
   (value) => value !== undefined && value !== null,

@@ -11,8 +11,10 @@ import {
   transportServers,
 } from "./args";
 import { CloudArgSchema } from "./cloud";
+import type { HybridOrganizationArgs } from "./types";
 import { planPair, TenantConnectorPair } from "./tenant-connector-pair";
 
+/** @internal The schema behind HybridOrganizationArgs (components/types.ts). */
 export const HybridOrganizationArgsSchema = z
   .object({
     /** Transport servers of the on-premises organization that send to the tenants. */
@@ -38,7 +40,7 @@ export const HybridOrganizationArgsSchema = z
     cloud: CloudArgSchema,
   })
   .strict();
-export type HybridOrganizationArgs = z.input<typeof HybridOrganizationArgsSchema>;
+export type { HybridOrganizationArgs };
 
 /**
  * One on-premises Exchange organization sending to several tenants: a dedicated certificate and

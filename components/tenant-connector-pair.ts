@@ -19,11 +19,13 @@ import {
   transportServers,
 } from "./args";
 import { CloudArgSchema, tenantCloud, withCloudDefaults } from "./cloud";
+import type { TenantConnectorPairArgs } from "./types";
 import { InboundConnector } from "./providers/inbound-connector";
 import { type InboundConnectorInputs, preflight } from "./providers/inbound-connector-impl";
 import { SendConnector } from "./providers/send-connector";
 import type { SendConnectorInputs } from "./providers/send-connector-impl";
 
+/** @internal The schema behind TenantConnectorPairArgs (components/types.ts). */
 export const TenantConnectorPairArgsSchema = z
   .object({
     /** The Exchange Online tenant this path delivers to. */
@@ -54,10 +56,10 @@ export const TenantConnectorPairArgsSchema = z
   })
   .strict();
 
-export type TenantConnectorPairArgs = z.input<typeof TenantConnectorPairArgsSchema>;
+export type { TenantConnectorPairArgs };
 type Parsed = z.output<typeof TenantConnectorPairArgsSchema>;
 
-/** The plain props of the two resources a pair creates, computed before anything is created. */
+/** @internal The plain props of the two resources a pair creates, computed before anything is created. */
 export interface PairPlan {
   /** The cloud whose hosts the plan uses. */
   readonly cloud: ReturnType<typeof tenantCloud>;
@@ -71,6 +73,7 @@ function owner(): string {
   return `${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
+/** @internal */
 export function planPair(name: string, args: Parsed): PairPlan {
   const certificate = parseCertificatePem(args.certificate.pem, "certificate.pem");
   const tenant = normalizeDomain(args.tenant.name, "tenant.name");
