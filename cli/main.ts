@@ -148,7 +148,7 @@ function progressReporter(values: ReturnType<typeof parse>["values"], io: CliIo)
 interface Gathered {
   readonly collection: Collection;
   readonly inventory: Inventory;
-  readonly skippedSendConnectors: number;
+  readonly skippedSendConnectors: readonly { input: string; reason: string }[];
 }
 
 async function gather(values: ReturnType<typeof parse>["values"], positionals: string[], io: CliIo): Promise<Gathered> {
@@ -180,13 +180,12 @@ async function gather(values: ReturnType<typeof parse>["values"], positionals: s
   );
   const { inventory, notes } = collection.assemble();
   progress(`read ${inventory.tenants.length} tenants; checking them against the rules...`);
-  for (const connector of notes.skippedSendConnectors) {
-    collection.notRead.push({
-      input: `${connector.ref.source ?? "?"}: send connector "${connector.name}"`,
-      reason: "routes to no tenant of this run and not to Exchange Online (skipped)",
-    });
-  }
-  return { collection, inventory, skippedSendConnectors: notes.skippedSendConnectors.length };
+  // Read, understood and left out on purpose (internet, partner routes): not an input that was not read.
+  const skipped = notes.skippedSendConnectors.map((connector) => ({
+    input: `${connector.ref.source ?? "?"}: send connector "${connector.name}"`,
+    reason: "routes to no tenant of this run and not to Exchange Online",
+  }));
+  return { collection, inventory, skippedSendConnectors: skipped };
 }
 
 function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: number): Summary {
@@ -198,7 +197,8 @@ function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: n
     inboundConnectors: inventory.inboundConnectors.length,
     sendConnectors: inventory.sendConnectors.length,
     certificates: inventory.certificates.length,
-    sendConnectorsSkipped: gathered.skippedSendConnectors,
+    sendConnectorsSkipped: gathered.skippedSendConnectors.length,
+    skippedOnPurpose: gathered.skippedSendConnectors,
     findings: countFindings(findings),
     problems: collection.problems.length,
     exitCode,

@@ -12,6 +12,8 @@ export interface Summary {
   readonly certificates: number;
   /** Send connectors left out: they route to no tenant and not to Exchange Online. */
   readonly sendConnectorsSkipped: number;
+  /** What was read and left out on purpose (those send connectors), each with the reason. */
+  readonly skippedOnPurpose: readonly { readonly input: string; readonly reason: string }[];
   readonly findings: { readonly mandatory: number; readonly advisory: number; readonly total: number };
   readonly problems: number;
   readonly exitCode: number;
@@ -71,6 +73,7 @@ export function summaryLine(summary: Summary): string {
     .join(", ")
     .concat(
       `; findings: ${summary.findings.mandatory} mandatory, ${summary.findings.advisory} advisory`,
+      summary.sendConnectorsSkipped > 0 ? `; skipped on purpose: ${plural(summary.sendConnectorsSkipped, "send connector")}` : "",
       notRead > 0 || summary.problems > 0 ? `; NOT read: ${plural(notRead, "input")}, ${plural(summary.problems, "input problem")}` : "",
       ".",
     );
@@ -106,6 +109,11 @@ export function formatText(report: AuditReport, inventory: Inventory): string {
   if (report.problems.length > 0) {
     lines.push("Input problems (not audited):");
     for (const problem of report.problems) lines.push(`  ${problem}`);
+    lines.push("");
+  }
+  if (report.summary.skippedOnPurpose.length > 0) {
+    lines.push("Skipped on purpose (not on a tenant's mail-flow path):");
+    for (const { input, reason } of report.summary.skippedOnPurpose) lines.push(`  ${input}: ${reason}`);
     lines.push("");
   }
   if (report.summary.inputsNotRead.length > 0) {

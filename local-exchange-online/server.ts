@@ -9,6 +9,12 @@
  * documents for them, plus injectable faults (throttling, 5xx, latency, "applied but the
  * response was lost") so clients can be tested against the failure modes that matter.
  *
+ * It must accept what Exchange Online accepts, above all an OnPremises connector whose
+ * TlsSenderCertificateName is not an accepted domain (the configuration MC1226222 warns about):
+ * the product's own checks (the pack, the provider's live Get-AcceptedDomain check, audit) are
+ * what the tests prove. Every check below that the cmdlet reference does not document is marked
+ * "ASSUMPTION" where it is made; the exact error texts are the stand-in's own.
+ *
  * It listens on 127.0.0.1 only. The `/_admin/*` endpoints are a test control surface and are
  * not part of Exchange Online's protocol.
  */
@@ -23,6 +29,7 @@ export const STAND_IN_NOTICE = "local stand-in for Exchange Online, not Microsof
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_RECORDED_REQUESTS = 500;
+// ASSUMPTION: the connector/accepted-domain Name limit (Active Directory's cn is 64 characters).
 const MAX_NAME_LENGTH = 64;
 
 // ---------------------------------------------------------------------------------------------
@@ -690,7 +697,7 @@ class Engine {
         return { value: [deepCopy(this.findConnector(tenant, identity, tenantLabel))], changed: false };
       }
       case "New-InboundConnector":
-        return { value: [deepCopy(this.newConnector(tenant, params, tenantLabel))], changed: true };
+        return { value: [deepCopy(this.newConnector(tenant, params))], changed: true };
       case "Set-InboundConnector":
         this.setConnector(tenant, params, tenantLabel);
         return { value: [], changed: true };
@@ -764,7 +771,7 @@ class Engine {
     return record;
   }
 
-  private newConnector(tenant: TenantState, params: Map<string, BoundValue>, tenantLabel: string): InboundConnectorRecord {
+  private newConnector(tenant: TenantState, params: Map<string, BoundValue>): InboundConnectorRecord {
     const name = params.get("Name") as string;
     const now = this.clock().toISOString();
     const record: InboundConnectorRecord = {
@@ -787,7 +794,7 @@ class Engine {
       WhenChanged: now,
     };
     applySettings(record, params);
-    this.validateConnector(tenant, record, null, tenantLabel);
+    this.validateConnector(tenant, record, null);
     tenant.inboundConnectors.push(record);
     return record;
   }
@@ -801,17 +808,12 @@ class Engine {
       updated.Identity = newName;
     }
     applySettings(updated, params);
-    this.validateConnector(tenant, updated, existing, tenantLabel);
+    this.validateConnector(tenant, updated, existing);
     updated.WhenChanged = this.clock().toISOString();
     Object.assign(existing, updated);
   }
 
-  private validateConnector(
-    tenant: TenantState,
-    connector: InboundConnectorRecord,
-    self: InboundConnectorRecord | null,
-    tenantLabel: string,
-  ): void {
+  private validateConnector(tenant: TenantState, connector: InboundConnectorRecord, self: InboundConnectorRecord | null): void {
     validateName(connector.Name, "connector");
     const clash = tenant.inboundConnectors.find((c) => c !== self && c.Name.toLowerCase() === connector.Name.toLowerCase());
     if (clash) {
@@ -847,6 +849,7 @@ class Engine {
     connector.SenderIPAddresses = connector.SenderIPAddresses.map((value) => value.trim());
 
     const certName = connector.TlsSenderCertificateName;
+    // Documented: a domain such as contoso.com or *.contoso.com. ASSUMPTION: the exact syntax test.
     if (certName !== null && (!WILDCARD_DOMAIN_RE.test(certName) || certName.length > 253)) {
       throw invalidValue(
         `The TlsSenderCertificateName value "${certName}" isn't valid. Specify a domain name such as contoso.com or *.contoso.com.`,
@@ -866,28 +869,23 @@ class Engine {
         "TreatMessagesAsInternal",
       );
     }
+    // ASSUMPTION: the cmdlet reference implies, but does not state as an error, that
+    // RestrictDomainsToCertificate needs TlsSenderCertificateName.
     if (connector.RestrictDomainsToCertificate && certName === null) {
       throw invalidValue(
         "RestrictDomainsToCertificate can be set to $true only when TlsSenderCertificateName is specified.",
         "RestrictDomainsToCertificate",
       );
     }
-    if (connector.ConnectorType === "OnPremises") {
-      if (connector.SenderIPAddresses.length === 0 && certName === null) {
-        throw invalidValue(
-          `The OnPremises connector "${connector.Name}" must specify either SenderIPAddresses or TlsSenderCertificateName so Exchange Online can identify mail from your organization.`,
-          "ConnectorType",
-        );
-      }
-      if (certName !== null) {
-        const accepted = tenant.acceptedDomains.map((d) => normalizeDomain(d.DomainName));
-        if (!accepted.includes(normalizeDomain(certName))) {
-          throw invalidValue(
-            `The TlsSenderCertificateName "${certName}" isn't an accepted domain of tenant ${tenantLabel} (accepted domains: ${accepted.join(", ")}). A certificate-based OnPremises connector must use a certificate whose domain is an accepted domain of the tenant; add the domain with New-AcceptedDomain or use a certificate for an accepted domain.`,
-            "TlsSenderCertificateName",
-          );
-        }
-      }
+    // ASSUMPTION: Exchange Online needs some way to recognise an OnPremises connector's mail (the
+    // admin center's wizard insists on IPs or a certificate name); the cmdlet reference does not say.
+    // Deliberately NOT checked: that TlsSenderCertificateName is an accepted domain. Exchange Online
+    // accepts any domain there.
+    if (connector.ConnectorType === "OnPremises" && connector.SenderIPAddresses.length === 0 && certName === null) {
+      throw invalidValue(
+        `The OnPremises connector "${connector.Name}" must specify either SenderIPAddresses or TlsSenderCertificateName so Exchange Online can identify mail from your organization.`,
+        "ConnectorType",
+      );
     }
   }
 }

@@ -37,8 +37,20 @@ describe("mailflow-guard audit", () => {
     assert.match(stdout, /^No findings: fabrikam\.onmicrosoft\.com, northwind\.onmicrosoft\.com$/m);
     assert.match(
       stdout,
-      /^Read 8 files, 3 tenants, 3 inbound connectors, 2 send connectors, 2 certificates; findings: 1 mandatory, 0 advisory; NOT read: 1 input/m,
+      /^Read 8 files, 3 tenants, 3 inbound connectors, 2 send connectors, 2 certificates; findings: 1 mandatory, 0 advisory; skipped on purpose: 1 send connector\.$/m,
     );
+  });
+
+  it("counts a connector skipped on purpose (DNS-routed internet Send Connector) as skipped, not as an input NOT read", async () => {
+    const { stdout } = await cli(["audit", "brownfield", "--now", "2026-06-01", ...VENDOR]);
+    assert.doesNotMatch(stdout, /NOT read|^Not read:/m);
+    assert.match(
+      stdout,
+      /^Skipped on purpose \(not on a tenant's mail-flow path\):\n {2}brownfield\/_onprem\/SendConnector\.json: send connector "Internet": routes to no tenant of this run and not to Exchange Online$/m,
+    );
+    const json = JSON.parse((await cli(["audit", "brownfield", "--now", "2026-06-01", "--format", "json", ...VENDOR])).stdout);
+    assert.deepEqual(json.summary.inputsNotRead, []);
+    assert.equal(json.summary.sendConnectorsSkipped, 1);
   });
 
   it("reports both tenants of overlapping IP-only connectors", async () => {

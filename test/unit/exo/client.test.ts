@@ -182,10 +182,10 @@ describe("ExchangeOnlineClient: CRUD against the local stand-in", () => {
   test("validation errors carry the server's message and are not retried", async () => {
     const { exo } = client();
     const before = server.requests;
-    const err = await rejection(exo.newInboundConnector({ ...connector, Name: "Relay", TlsSenderCertificateName: "relay.contoso.com" }));
+    const err = await rejection(exo.newInboundConnector({ ...connector, Name: "Relay", SenderIPAddresses: ["203.0.112.0/23"] }));
     assert.equal(
       err.message,
-      'New-InboundConnector failed for tenant contoso.onmicrosoft.com: 400 BadRequest: The TlsSenderCertificateName "relay.contoso.com" isn\'t an accepted domain of tenant contoso.onmicrosoft.com (accepted domains: contoso.com, contoso.onmicrosoft.com). A certificate-based OnPremises connector must use a certificate whose domain is an accepted domain of the tenant; add the domain with New-AcceptedDomain or use a certificate for an accepted domain.',
+      'New-InboundConnector failed for tenant contoso.onmicrosoft.com: 400 BadRequest: The SenderIPAddresses value "203.0.112.0/23" isn\'t valid: the prefix /23 is shorter than /24. Specify a single IPv4 address or an IPv4 CIDR range with a prefix from /24 to /32.',
     );
     assert.deepEqual(
       {

@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { evaluate } from "../../../policy/src/engine/evaluate";
+import { readAcceptedDomains, readInboundConnectors } from "../../../policy/src/sources/exchange";
 import {
   type LocalExchangeOnline,
   type LocalExchangeOnlineOptions,
@@ -352,27 +354,31 @@ describe("Local Exchange Online: inbound connectors", () => {
     );
   });
 
-  test("the certificate name of an OnPremises connector must be an accepted domain", async () => {
+  test("accepts a certificate name that is not an accepted domain, as Exchange Online does; the product's own rule reports it", async () => {
+    // Exchange Online takes this connector (that is why MC1226222 exists); the stand-in must too, so
+    // that the tests prove the product's checks, not the stand-in's.
     const reply = await invoke(server, "New-InboundConnector", {
       ...onPremCert,
       Name: "Relay",
       TlsSenderCertificateName: "relay.contoso.com",
     });
-    expectError(
-      reply,
-      400,
-      "BadRequest",
-      'The TlsSenderCertificateName "relay.contoso.com" isn\'t an accepted domain of tenant contoso.onmicrosoft.com (accepted domains: contoso.com, contoso.onmicrosoft.com). A certificate-based OnPremises connector must use a certificate whose domain is an accepted domain of the tenant; add the domain with New-AcceptedDomain or use a certificate for an accepted domain.',
+    assert.equal(reply.status, 200);
+    const domains = await invoke(server, "Get-AcceptedDomain", {});
+    const connectors = await invoke(server, "Get-InboundConnector", {});
+    const tenant = readAcceptedDomains({ value: domains.body.value }, "live", "contoso.onmicrosoft.com").items;
+    const inbound = readInboundConnectors({ value: connectors.body.value }, "live", "contoso.onmicrosoft.com").items;
+    const findings = evaluate(
+      { tenants: tenant, inboundConnectors: inbound, sendConnectors: [], certificates: [] },
+      {},
+      {
+        only: ["certificate-name-is-accepted-domain"],
+      },
     );
-    assert.deepEqual(reply.body.error.details[0].target, "TlsSenderCertificateName");
-    // Exact match, case-insensitive, trailing dot ignored.
-    const ok = await invoke(server, "New-InboundConnector", {
-      ...onPremCert,
-      Name: "Upper",
-      TlsSenderCertificateName: "CONTOSO.COM.",
-    });
-    assert.equal(ok.status, 200);
-    // A Partner connector's certificate is not tied to the tenant's domains.
+    assert.deepEqual(
+      findings.map((f) => f.resource.name),
+      ["Relay"],
+    );
+    // A Partner connector's certificate is not tied to the tenant's domains either.
     const partner = await invoke(server, "New-InboundConnector", {
       Name: "Partner cert",
       ConnectorType: "Partner",

@@ -142,3 +142,39 @@ describe("send connectors to Microsoft's newer MX hosts and other clouds", () =>
     assert.deepEqual(notes.skippedSendConnectors, []);
   });
 });
+
+describe("TlsCertificateName compared in Windows' form", () => {
+  it("links a Send Connector to the exported certificate whose Windows subject has a quoted comma and S=", () => {
+    const issuer =
+      'CN=Go Daddy Secure Certificate Authority - G2, OU=http://certs.godaddy.com/repository/, O="GoDaddy.com, Inc.", L=Scottsdale, S=Arizona, C=US';
+    const subject = 'CN=mail.contoso.com, O="Contoso, Ltd.", S=Washington, C=US';
+    const certificates = readExchangeCertificates(
+      [
+        {
+          Thumbprint: "1D3E5A7C9B2F4D6E8A0C1B3D5F7E9A2C4B6D8F01",
+          Subject: subject,
+          Issuer: issuer,
+          NotBefore: "/Date(1767225600000)/",
+          NotAfter: "/Date(1798761600000)/",
+          CertificateDomains: [{ Address: "mail.contoso.com", Domain: "mail.contoso.com" }],
+        },
+      ],
+      "ExchangeCertificate.json",
+    ).items;
+    const sends = readSendConnectors(
+      [
+        {
+          Name: "Outbound to Office 365",
+          AddressSpaces: ["smtp:contoso.mail.onmicrosoft.com;1"],
+          SmartHosts: ["contoso-com.mail.protection.outlook.com"],
+          DNSRoutingEnabled: false,
+          TlsCertificateName: { CertificateIssuer: issuer, CertificateSubject: subject, SubjectCommonName: "mail.contoso.com" },
+        },
+      ],
+      "SendConnector.json",
+    ).items;
+    const tenants = [{ name: TENANT, acceptedDomains: ["contoso.com", TENANT] }];
+    const { inventory } = assembleInventory({ tenants, inboundConnectors: [], sendConnectors: sends, certificates });
+    assert.equal(inventory.sendConnectors[0]?.certificateThumbprint, "1D3E5A7C9B2F4D6E8A0C1B3D5F7E9A2C4B6D8F01");
+  });
+});
