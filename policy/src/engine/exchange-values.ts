@@ -57,7 +57,8 @@ export function hostNameProblem(
 ): string | undefined {
   if (CONTROL.test(value))
     return `'${field}' ${quote(value)} contains ${describeControl(value)}; give a host name such as ${options.example}.`;
-  if (options.ipAllowed && IPV4.test(value)) return undefined;
+  // Exchange shows an IP smart host in brackets ("[203.0.113.5]"); both forms are accepted.
+  if (options.ipAllowed && IPV4.test(value.replace(/^\[(.*)\]$/, "$1"))) return undefined;
   if (hostLabelsProblem(value, options.fqdn ? 2 : 1)) {
     const what = options.fqdn ? "a fully qualified host name" : "a server name";
     return `'${field}' ${quote(value)} is not ${what}${options.ipAllowed ? " or an IPv4 address" : ""}. Use letters, digits and hyphens in dot-separated labels, such as ${options.example}.`;

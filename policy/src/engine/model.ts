@@ -106,6 +106,8 @@ export const SendConnectorSchema = z.object({
   tlsCertificateName: z.string().optional(),
   cloudServicesMailEnabled: z.boolean().default(false),
   sourceTransportServers: z.array(z.string()).default([]),
+  /** The FQDN the connector announces in HELO/EHLO (-Fqdn), where known. */
+  fqdn: z.string().optional(),
   /** SHA-1 thumbprint of the certificate TlsCertificateName selects, where known. */
   certificateThumbprint: z.string().optional(),
   unknown: unknownFields,

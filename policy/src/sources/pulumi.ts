@@ -1,6 +1,5 @@
 import type { z } from "zod";
 import { InputError } from "../engine/errors";
-import { connectorValueProblems } from "../engine/exchange-values";
 import {
   type Certificate,
   certificateFromPem,
@@ -208,12 +207,9 @@ function normalize(resource: PulumiResourceLike, source?: string): Normalized {
     ...(source ? { source } : {}),
   };
   const label = `${inbound ? "InboundConnector" : "SendConnector"} "${resource.name}"`;
-  const normalized = inbound
+  const result = inbound
     ? normalizeInbound(resource, values, unknown, ref, label, source)
     : normalizeSend(resource, values, unknown, ref, label);
-  // Values Exchange would refuse at `up`: refused here, so preview (components and pack) refuses them too.
-  const refused = connectorValueProblems(inbound ? "inbound" : "send", values).map((problem) => `${label}: ${problem}`);
-  const result = refused.length > 0 ? { ...normalized, problems: [...normalized.problems, ...refused] } : normalized;
   if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(key, result);
   return result;

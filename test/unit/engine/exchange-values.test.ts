@@ -6,6 +6,7 @@ import {
   hostNameProblem,
   senderDomainsProblem,
 } from "../../../policy/src/engine/exchange-values";
+import { describe as describeFinding, evaluate } from "../../../policy/src/engine";
 import { inventoryFromPulumiResources, SEND_CONNECTOR_TYPE } from "../../../policy/src/sources/pulumi";
 
 describe("values Exchange refuses, refused before anything is sent", () => {
@@ -53,7 +54,7 @@ describe("values Exchange refuses, refused before anything is sent", () => {
     assert.equal(senderDomainsProblem("senderDomains", ["*"]), undefined);
   });
 
-  it("the Pulumi normalizer (pack and components) names the resource and the field", () => {
+  it("the exchange-accepts-values rule (pack, components, audit) names the connector and the field", () => {
     assert.deepEqual(
       connectorValueProblems("send", {
         name: "ok",
@@ -70,20 +71,35 @@ describe("values Exchange refuses, refused before anything is sent", () => {
         `'tlsCertificateName' "<I>CN=CA\\n<S>CN=relay" contains a line break; Exchange takes it as one line.`,
       ],
     );
-    const { problems } = inventoryFromPulumiResources([
+    const { inventory, problems } = inventoryFromPulumiResources([
       {
         type: SEND_CONNECTOR_TYPE,
         name: "by-hand-send",
         props: {
-          name: "Outbound to contoso.onmicrosoft.com",
+          name: "Outbound\nto contoso",
           tenants: ["contoso.onmicrosoft.com"],
           fqdn: "relay_contoso",
+          smartHosts: ["[203.0.113.5]"],
           sourceTransportServers: ["EX01"],
         },
       },
     ]);
-    assert.deepEqual(problems, [
-      `SendConnector "by-hand-send": 'fqdn' "relay_contoso" is not a fully qualified host name. Use letters, digits and hyphens in dot-separated labels, such as relay.contoso.com.`,
-    ]);
+    assert.deepEqual(problems, []);
+    const findings = evaluate(inventory, {}, { only: ["exchange-accepts-values"] });
+    assert.deepEqual(
+      findings.map((f) => [f.severity, f.tenant, describeFinding(f)]),
+      [
+        [
+          "mandatory",
+          "contoso.onmicrosoft.com",
+          `Send connector "Outbound\\nto contoso": 'name' "Outbound\\nto contoso" contains a line break; Exchange connector names are one line of text. Fix: Change the value where the connector is declared; New-/Set-SendConnector would refuse it.`,
+        ],
+        [
+          "mandatory",
+          "contoso.onmicrosoft.com",
+          `Send connector "Outbound\\nto contoso": 'fqdn' "relay_contoso" is not a fully qualified host name. Use letters, digits and hyphens in dot-separated labels, such as relay.contoso.com. Fix: Change the value where the connector is declared; New-/Set-SendConnector would refuse it.`,
+        ],
+      ],
+    );
   });
 });

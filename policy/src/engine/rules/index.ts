@@ -5,6 +5,7 @@ import { certificateCoversSenderName } from "./certificate-covers-sender-name";
 import { certificateNameAccepted } from "./certificate-name-accepted";
 import { certificateReuse } from "./certificate-reuse";
 import { certificateValidity } from "./certificate-validity";
+import { exchangeAcceptsValues } from "./exchange-accepts-values";
 import { inboundConnectorSettings } from "./inbound-connector-settings";
 import { sendConnectorPerTenant } from "./send-connector-per-tenant";
 import { sendConnectorTls } from "./send-connector-tls";
@@ -19,6 +20,7 @@ export {
   certificateNameAccepted,
   certificateReuse,
   certificateValidity,
+  exchangeAcceptsValues,
   inboundConnectorSettings,
   securityValuesKnown,
   sendConnectorPerTenant,
@@ -41,4 +43,5 @@ export const rules: readonly Rule[] = [
   sendConnectorTls,
   inboundConnectorSettings,
   addOnRelayPerCustomerCertificate,
+  exchangeAcceptsValues,
 ];
