@@ -245,7 +245,8 @@ export function writeExportFolder(estate: Estate, dir: string): void {
     const connectors: unknown[] = [
       {
         Name: `${t.prefix}-inbound`,
-        ConnectorType: 2,
+        // Windows PowerShell 5.1 writes enums as numbers: TenantConnectorType OnPremises = 1, Partner = 2.
+        ConnectorType: 1,
         ConnectorSource: 2,
         Enabled: true,
         TlsSenderCertificateName: t.senderIPs.length > 0 ? null : t.relay,
@@ -261,7 +262,7 @@ export function writeExportFolder(estate: Estate, dir: string): void {
     if (t.partner) {
       connectors.push({
         Name: `${t.prefix}-partner`,
-        ConnectorType: 1,
+        ConnectorType: 2,
         ConnectorSource: 3,
         Enabled: true,
         TlsSenderCertificateName: null,
