@@ -173,28 +173,26 @@ function minorOf(version: string): number {
 }
 
 /**
- * The exit code of a preview that a mandatory policy blocked, by CLI version: 255 before 3.248,
- * 1 since, when the `Policies:` layout changed too. Both legs of CI exercise it.
+ * The exit code of a preview that a mandatory policy blocked, by CLI version: 255 before 3.248
+ * (measured with 3.167.0, the floor leg), 1 since (3.276.0, the current leg).
  */
 export function blockedExitCode(version: string = pulumiBinary().version): number {
   return minorOf(version) >= 3248 ? 1 : 255;
 }
 
 /**
- * A RegExp that finds one policy's line in the `Policies:` section at a level, in the layout of
- * the CLI that ran: `[mandatory]  mailflow-guard v0.1.0  <policy> (` before 3.248,
- * `- [mandatory]  <policy>  (` under `mailflow-guard@v0.1.0` since.
+ * A RegExp that finds one policy's line in the `Policies:` section at a level. Every CLI this
+ * project supports (3.167 and newer) writes `- [mandatory]  <policy>  (<resource>)` under
+ * `❌ mailflow-guard@v0.1.0 (local: …)`; the pack's name is checked by packRan().
  */
-export function policyLine(level: "mandatory" | "advisory", policy: string, version: string = pulumiBinary().version): RegExp {
+export function policyLine(level: "mandatory" | "advisory", policy: string): RegExp {
   const name = policy.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return minorOf(version) >= 3248
-    ? new RegExp(`\\[${level}\\]\\s+${name}\\s+\\(`)
-    : new RegExp(`\\[${level}\\]\\s+mailflow-guard v\\d+\\.\\d+\\.\\d+\\s+${name} \\(`);
+  return new RegExp(`- \\[${level}\\]\\s+${name}\\s+\\(`);
 }
 
-/** A RegExp that shows the pack ran and passed, in the layout of the CLI that ran. */
-export function packPassed(version: string = pulumiBinary().version): RegExp {
-  return minorOf(version) >= 3248 ? /Policies:\s+✅ mailflow-guard@v\d+\.\d+\.\d+/ : /Policy Packs run:/;
+/** A RegExp that shows our pack ran, passed (✅) or not (❌), in the `Policies:` section. */
+export function packRan(passed: boolean): RegExp {
+  return new RegExp(`Policies:\\s+${passed ? "✅" : "❌"} mailflow-guard@v\\d+\\.\\d+\\.\\d+ \\(local: `);
 }
 
 /** The `Policies:` / `Policy Violations:` part of a preview's output. */
