@@ -17,20 +17,24 @@ run_leg() { # leg dir test-files...
   local leg="$1" dir="$2"
   shift 2
   printf '\n=== toolchain leg: %s ===\n' "$leg"
-  MFG_LEG="$leg" bash "$dir/scripts/setup.sh"
   (
+    # Each leg decides its own versions, pack argument and Pulumi home: nothing from the calling
+    # shell (a sourced pulumi-env.sh of another leg) carries over.
+    unset MAILFLOW_GUARD_POLICY_PACK MAILFLOW_GUARD_POLICY_PACK_DIR PULUMI_HOME PULUMI_BACKEND_URL MFG_ROOT
     export MFG_LEG="$leg"
-    source "$dir/scripts/pulumi-env.sh"
-    cd "$dir"
+    # Called as `run_leg … || status=1`, where `set -e` does not apply: every step checks itself.
+    bash "$dir/scripts/setup.sh" || exit 1
+    source "$dir/scripts/pulumi-env.sh" || exit 1
+    cd "$dir" || exit 1
     echo "pulumi: $(command -v pulumi) $(pulumi version)"
     echo "node: $(command -v node) $(node --version)"
     echo "@pulumi/pulumi: $(node -p 'require("@pulumi/pulumi/package.json").version'), pack runtime @pulumi/policy $(node -p 'require("./policy/node_modules/@pulumi/policy/package.json").version') with @pulumi/pulumi $(node -p 'require("./policy/node_modules/@pulumi/pulumi/package.json").version')"
-    npm run --silent typecheck
+    npm run --silent typecheck || exit 1
     if [ "$leg" = current ]; then
-      npm run --silent lint
-      npm run --silent format:check
+      npm run --silent lint || exit 1
+      npm run --silent format:check || exit 1
       # The benchmark harness at its smallest size, as a smoke check that it still works (no timings judged).
-      node dist/bench/run.js --smoke
+      node dist/bench/run.js --smoke || exit 1
     fi
     node --test --test-concurrency=1 --test-reporter=spec "$@"
   ) 2>&1 | tee -a "$log"
