@@ -44,26 +44,32 @@ mkdir -p "$PULUMI_HOME"
 
 # Node: the leg's pinned Node.js when set-up installed it (the machine's is older than 22, or this
 # is the floor leg); otherwise the machine's.
-if [ -x "$MFG_NODE_BIN/node" ]; then
-  case ":$PATH:" in *":$MFG_NODE_BIN:"*) ;; *) PATH="$MFG_NODE_BIN:$PATH" ;; esac
-fi
+# A folder first on PATH, wherever it was before (sourcing again for another leg re-orders).
+mfg_path_first() {
+  local rest=":$PATH:"
+  rest="${rest//":$1:"/:}"
+  rest="${rest#:}"
+  PATH="$1:${rest%:}"
+}
+if [ -x "$MFG_NODE_BIN/node" ]; then mfg_path_first "$MFG_NODE_BIN"; fi
 # Pulumi: the leg's build, or the compatible CLI that set-up found on PATH.
 mfg_pulumi_dir="$MFG_PULUMI_BIN"
 [ -x "$mfg_pulumi_dir/pulumi" ] || mfg_pulumi_dir="$(cat "$MFG_CACHE/pulumi-v$MFG_PULUMI_VERSION.path" 2>/dev/null || true)"
-if [ -n "$mfg_pulumi_dir" ] && [ -x "$mfg_pulumi_dir/pulumi" ]; then
-  case ":$PATH:" in *":$mfg_pulumi_dir:"*) ;; *) PATH="$mfg_pulumi_dir:$PATH" ;; esac
-fi
+if [ -n "$mfg_pulumi_dir" ] && [ -x "$mfg_pulumi_dir/pulumi" ]; then mfg_path_first "$mfg_pulumi_dir"; fi
 unset mfg_pulumi_dir
+unset -f mfg_path_first
 export PATH
 
 # What to give --policy-pack. CLIs from 3.169 on start a pack through the language host's
 # RunPlugin, which the v3.68 host built here lacks; for them the pack is started through the
 # small adapter beside it (scripts/policy-pack-adapter). With Pulumi's own distribution (a
 # matching host), give the pack folder itself.
-if [ -z "${MAILFLOW_GUARD_POLICY_PACK:-}" ]; then
-  if [ "${MFG_PULUMI_VERSION#3.}" != "$MFG_PULUMI_VERSION" ] && [ "$(printf '%s' "$MFG_PULUMI_VERSION" | cut -d. -f2)" -ge 169 ]; then
-    export MAILFLOW_GUARD_POLICY_PACK="$MFG_ROOT/scripts/policy-pack-adapter"
+# A value this script set earlier (for another leg) is recomputed; one you set yourself stays.
+if [ -z "${MAILFLOW_GUARD_POLICY_PACK:-}" ] || [ "$MAILFLOW_GUARD_POLICY_PACK" = "${MFG_POLICY_PACK_SET:-}" ]; then
+  if [ "$(printf '%s' "$MFG_PULUMI_VERSION" | cut -d. -f1)" -gt 3 ] || [ "$(printf '%s' "$MFG_PULUMI_VERSION" | cut -d. -f2)" -ge 169 ]; then
+    MAILFLOW_GUARD_POLICY_PACK="$MFG_ROOT/scripts/policy-pack-adapter"
   else
-    export MAILFLOW_GUARD_POLICY_PACK="$MFG_ROOT/policy"
+    MAILFLOW_GUARD_POLICY_PACK="$MFG_ROOT/policy"
   fi
+  export MAILFLOW_GUARD_POLICY_PACK MFG_POLICY_PACK_SET="$MAILFLOW_GUARD_POLICY_PACK"
 fi
