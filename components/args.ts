@@ -30,6 +30,16 @@ export const CertificateArgsSchema = z
   })
   .strict();
 
+/** Existing, unmanaged connectors of a tenant to take over by name (a brownfield migration; what `mailflow-guard plan` writes). */
+export const AdoptArgsSchema = z
+  .object({
+    /** Name of the tenant's existing OnPremises inbound connector. */
+    inboundConnector: z.string().min(1).optional(),
+    /** Name of the existing on-premises Send Connector that becomes this tenant's own. */
+    sendConnector: z.string().min(1).optional(),
+  })
+  .strict();
+
 /** How to reach Exchange Online; the token and the app key may be secret Outputs. */
 export interface ExchangeOnlineArgs {
   /** Admin REST endpoint base URL; default https://outlook.office365.com. */
