@@ -159,7 +159,7 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     ] as const) {
       if (props.adopt)
         pulumi.log.info(
-          `adopts the existing ${kind} "${props.name}" by name: the first create updates it in place (no second connector is made)`,
+          `adopts the ${kind} "${props.name}" by name if it exists and this stack does not manage it yet: its create then updates that connector in place (no second connector is made)`,
           this,
         );
     }

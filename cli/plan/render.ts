@@ -237,7 +237,7 @@ export function renderRunbook(plan: MigrationPlan, meta: { header: string; input
       `pulumi stack init ${plan.stack}`,
       "pulumi preview --policy-pack policy",
     ],
-    `no mandatory policy violation. Connectors listed under "adopt" show as create with the note "adopts the existing … by name" (Pulumi cannot import dynamic-provider resources; the create updates the existing connector in place).`,
+    `no mandatory policy violation. Connectors listed under "adopt" show as create with the note "adopts the … by name if it exists" (Pulumi cannot import dynamic-provider resources; the create updates the existing connector in place).`,
     "nothing was changed.",
   );
   const ordered = [...plan.tenants].sort((a, b) => Number(a.send.adopt) - Number(b.send.adopt));
