@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ExchangeOnlineClient, StaticTokenProvider } from "../../components/exo/client";
-import type { FakeSendConnector, FakeShellState } from "../../local-exchange-online/fake-exchange-shell";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../local-exchange-online/server";
-import { parseCertificatePem } from "../../policy/src/engine";
-import { makeCertificatePem } from "../support/certs";
+import { BROWNFIELD_TENANTS, BrownfieldEstate } from "../support/brownfield";
 import { POLICY_PACK, ROOT, Workspace } from "./harness";
 
 /**
@@ -19,52 +15,8 @@ import { POLICY_PACK, ROOT, Workspace } from "./harness";
  * generated stack -> `audit --live` is clean and each tenant has exactly one connector of each kind.
  */
 const TOKEN = "e2e-plan-token-7c2e";
-const IP = "203.0.113.25";
-const TENANTS = Object.fromEntries(
-  ["adatum", "litware", "contoso", "fabrikam"].map((p) => [
-    `${p}.onmicrosoft.com`,
-    { acceptedDomains: [`${p}.com`, `relay.${p}.com`, `${p}.onmicrosoft.com`] },
-  ]),
-);
+const TENANTS = BROWNFIELD_TENANTS;
 const CLI = join(ROOT, "dist", "cli", "main.js");
-
-/** The one certificate contoso and fabrikam share today: both relay names on one multi-SAN certificate. */
-const SHARED_PEM = makeCertificatePem({ dnsNames: ["relay.contoso.com", "relay.fabrikam.com"], organization: "Contoso and Fabrikam" });
-
-/** A Get-ExchangeCertificate record, as the on-premises export holds it, for a public PEM. */
-function exchangeCertificate(pem: string) {
-  const facts = parseCertificatePem(pem, "test");
-  return {
-    Thumbprint: facts.thumbprint,
-    Subject: facts.subject,
-    Issuer: facts.issuer,
-    CertificateDomains: facts.dnsNames,
-    NotBefore: facts.notBefore.toISOString(),
-    NotAfter: facts.notAfter.toISOString(),
-    Services: "SMTP",
-  };
-}
-
-function sendConnector(name: string, prefixes: string[], tlsCertificateName: string | null): FakeSendConnector {
-  return {
-    Identity: name,
-    Name: name,
-    Guid: randomUUID(),
-    Enabled: true,
-    AddressSpaces: prefixes.map((p) => `SMTP:${p}.mail.onmicrosoft.com;1`),
-    SmartHosts: prefixes.map((p) => `${p}.mail.protection.outlook.com`),
-    SourceTransportServers: ["EX01", "EX02"],
-    Fqdn: null,
-    RequireTLS: true,
-    TlsAuthLevel: "DomainValidation",
-    TlsDomain: "mail.protection.outlook.com",
-    TlsCertificateName: tlsCertificateName,
-    CloudServicesMailEnabled: true,
-    DNSRoutingEnabled: false,
-    Comment: null,
-    Usage: "Custom",
-  };
-}
 
 describe("mailflow-guard plan: a brownfield organization to one certificate and Send Connector per tenant", () => {
   let server: LocalExchangeOnline;
@@ -73,7 +25,7 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
   let exportDir: string;
   let planDir: string;
   let project: string;
-  const certificates: string[] = [SHARED_PEM];
+  let estate: BrownfieldEstate;
   const live = () => [
     ...Object.keys(TENANTS).flatMap((tenant) => ["--live", tenant]),
     "--endpoint",
@@ -92,14 +44,6 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
       child.on("error", reject);
       child.on("close", (code) => resolvePromise({ status: code ?? -1, stdout, stderr }));
     });
-  /** What an admin exports on-premises: Get-SendConnector and Get-ExchangeCertificate. */
-  const exportOnPremises = () => {
-    const state = JSON.parse(readFileSync(onPremState, "utf8")) as FakeShellState;
-    mkdirSync(join(exportDir, "_onprem"), { recursive: true });
-    writeFileSync(join(exportDir, "_onprem", "SendConnector.json"), JSON.stringify(state.sendConnectors));
-    writeFileSync(join(exportDir, "_onprem", "ExchangeCertificate.json"), JSON.stringify(certificates.map(exchangeCertificate)));
-  };
-  const sendConnectors = () => (JSON.parse(readFileSync(onPremState, "utf8")) as FakeShellState).sendConnectors;
   const stack = (args: string[]) => workspace.pulumi([...args, "--stack", "migration"], project);
 
   before(async () => {
@@ -109,39 +53,8 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     planDir = join(workspace.dir, "plan");
     Object.assign(workspace.env, { MAILFLOW_GUARD_EXO_TOKEN: TOKEN, MFG_FAKE_EXCHANGE_SHELL_STATE: onPremState });
     server = await startLocalExchangeOnline({ tenants: TENANTS, statePath: join(workspace.dir, "exo.json"), log: () => {} });
-    const client = (tenant: string) =>
-      new ExchangeOnlineClient({ endpoint: server.url, tenant: `${tenant}.onmicrosoft.com`, auth: new StaticTokenProvider(TOKEN) });
-    // adatum and litware: one IP-only setup, the same sender IP on both tenants' connectors.
-    for (const tenant of ["adatum", "litware"]) {
-      await client(tenant).newInboundConnector({
-        Name: "From on-premises (IP)",
-        ConnectorType: "OnPremises",
-        SenderDomains: ["*"],
-        SenderIPAddresses: [IP],
-        RequireTls: true,
-      });
-    }
-    // contoso and fabrikam: each names its own relay domain, but one certificate carries both.
-    for (const tenant of ["contoso", "fabrikam"]) {
-      await client(tenant).newInboundConnector({
-        Name: `Hybrid inbound (relay.${tenant}.com)`,
-        ConnectorType: "OnPremises",
-        SenderDomains: ["*"],
-        TlsSenderCertificateName: `relay.${tenant}.com`,
-        RequireTls: true,
-        CloudServicesMailEnabled: true,
-      });
-    }
-    const shared = parseCertificatePem(SHARED_PEM, "shared");
-    const state: FakeShellState = {
-      version: 1,
-      sendConnectors: [
-        sendConnector("Outbound to Office 365", ["adatum", "litware"], null),
-        sendConnector("Outbound to contoso and fabrikam", ["contoso", "fabrikam"], `<I>${shared.issuer}<S>${shared.subject}`),
-      ],
-    };
-    writeFileSync(onPremState, JSON.stringify(state));
-    exportOnPremises();
+    estate = new BrownfieldEstate(server.url, TOKEN, onPremState, exportDir);
+    await estate.seed();
     project = workspace.project(ROOT, "dist/program/index.js");
   });
   after(async () => {
@@ -173,16 +86,12 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
   it("the generated stack passes the gate, adopting the existing connectors instead of duplicating them", async () => {
     // The CA and the Exchange admin: issue each requested certificate into the file the plan expects,
     // and install it on-premises (it appears in Get-ExchangeCertificate).
-    const plan = JSON.parse(readFileSync(join(planDir, "plan.json"), "utf8")) as {
-      tenants: { tenant: string; certificate: { kind: string; file: string; dnsName: string } }[];
-    };
-    for (const { tenant, certificate } of plan.tenants) {
-      assert.equal(certificate.kind, "request", tenant);
-      const pem = makeCertificatePem({ dnsNames: [certificate.dnsName], organization: tenant });
-      mkdirSync(dirname(join(project, certificate.file)), { recursive: true });
-      writeFileSync(join(project, certificate.file), pem);
-      certificates.push(pem);
-    }
+    assert.deepEqual(estate.issueRequestedCertificates(join(planDir, "plan.json"), project), [
+      "certs/adatum.pem",
+      "certs/contoso.pem",
+      "certs/fabrikam.pem",
+      "certs/litware.pem",
+    ]);
     // The stack config as written, with the stand-in Exchange Management Shell as the on-premises runner.
     const config = `${readFileSync(join(planDir, "Pulumi.migration.yaml"), "utf8")}  mailflow-guard:onPremisesShell: ["node", ${JSON.stringify(join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js"))}]\n`;
     writeFileSync(join(project, "Pulumi.migration.yaml"), config);
@@ -224,7 +133,8 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     const up = await stack(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
     assert.equal(up.code, 0, up.output);
     assert.deepEqual(
-      sendConnectors()
+      estate
+        .sendConnectors()
         .map((c) => [c.Name, c.AddressSpaces])
         .sort(),
       [
@@ -242,7 +152,7 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
         tenant,
       );
     }
-    exportOnPremises();
+    estate.exportOnPremises();
     const audit = await mailflowGuard(["audit", ...live(), exportDir]);
     assert.equal(audit.status, 0, audit.stdout + audit.stderr);
 
