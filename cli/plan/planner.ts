@@ -194,8 +194,16 @@ function chooseName(
   } else if (taken.has(currentName)) {
     why = `the current name "${currentName}" is kept by ${taken.get(currentName)}`;
   } else {
-    const others = [...(foreignNames.get(currentName) ?? [])].filter((t) => t !== tenant);
-    const shared = others.length > 0 ? `; ${list(others)}, which also use${others.length === 1 ? "s" : ""} it, get their own name` : "";
+    // Other tenants whose own connectors name it (sharing only a certificate is fixed by the certificate plan).
+    const others = inventory.inboundConnectors
+      .filter((c) => c.tenant !== tenant && c.tlsSenderCertificateName === currentName)
+      .map((c) => c.tenant)
+      .filter((t, i, all) => all.indexOf(t) === i)
+      .sort();
+    const shared =
+      others.length === 0
+        ? ""
+        : `; ${list(others)}, which also name${others.length === 1 ? "s" : ""} it, get${others.length === 1 ? "s" : ""} a name of ${others.length === 1 ? "its" : "their"} own`;
     return {
       name: currentName,
       kept: true,

@@ -124,7 +124,7 @@ describe("mailflow-guard plan: the planner", () => {
     const litware = byTenant(plan, "litware");
     assert.equal(
       contoso.reason,
-      'keeps "relay.contoso.com": an accepted domain of contoso.onmicrosoft.com; fabrikam.onmicrosoft.com, which also uses it, get their own name',
+      'keeps "relay.contoso.com": an accepted domain of contoso.onmicrosoft.com; fabrikam.onmicrosoft.com, which also names it, gets a name of its own',
     );
     assert.equal(
       fabrikam.reason,
