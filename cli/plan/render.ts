@@ -312,5 +312,5 @@ export function renderRunbook(plan: MigrationPlan, meta: { header: string; input
     );
   }
   step("Confirm", [`mailflow-guard audit ${meta.inputs.join(" ")}`], "exit code 0: no mandatory finding.", "none needed.");
-  return `${out.join("\n")}\n`;
+  return `${out.join("\n").trimEnd()}\n`;
 }
