@@ -4,21 +4,11 @@ import { ExchangeOnlineClient, StaticTokenProvider } from "../../../components/e
 import { create, type InboundConnectorInputs } from "../../../components/providers/inbound-connector-impl";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../../local-exchange-online/server";
 
-/** The provider's own check against the live tenant, before Exchange Online is asked to create anything. */
-describe("InboundConnector provider: live accepted-domain check", () => {
-  let server: LocalExchangeOnline;
-  before(async () => {
-    server = await startLocalExchangeOnline({
-      tenants: { "contoso.onmicrosoft.com": { acceptedDomains: ["Contoso.com", "Relay.Contoso.com"] } },
-      log: () => {},
-    });
-  });
-  after(() => server.close());
-
-  const inputs = (changes: Partial<InboundConnectorInputs>): InboundConnectorInputs => ({
+/** Happy-path provider inputs for contoso's OnPremises connector against `endpoint`; a test changes what it needs. */
+function onPremisesInputs(endpoint: string, changes: Partial<InboundConnectorInputs>): InboundConnectorInputs {
+  return {
     tenant: "contoso.onmicrosoft.com",
-    // Declared accepted domains the live tenant does not have: the live list must win.
-    acceptedDomains: ["contoso.com", "relay.contoso.com", "mail.contoso.com"],
+    acceptedDomains: ["contoso.com", "relay.contoso.com"],
     name: "Inbound from on-premises",
     connectorType: "OnPremises",
     tlsSenderCertificateName: "relay.contoso.com",
@@ -30,9 +20,28 @@ describe("InboundConnector provider: live accepted-domain check", () => {
     treatMessagesAsInternal: false,
     cloudServicesMailEnabled: true,
     owner: "unit/test",
-    connection: { endpoint: server.url, token: "t" },
+    connection: { endpoint, token: "t" },
     ...changes,
+  };
+}
+
+/** The provider's own check against the live tenant, before Exchange Online is asked to create anything. */
+describe("InboundConnector provider: live accepted-domain check", () => {
+  let server: LocalExchangeOnline;
+  before(async () => {
+    server = await startLocalExchangeOnline({
+      tenants: { "contoso.onmicrosoft.com": { acceptedDomains: ["Contoso.com", "Relay.Contoso.com"] } },
+      log: () => {},
+    });
   });
+  after(() => server.close());
+
+  const inputs = (changes: Partial<InboundConnectorInputs>): InboundConnectorInputs =>
+    onPremisesInputs(server.url, {
+      // Declared accepted domains the live tenant does not have: the live list must win.
+      acceptedDomains: ["contoso.com", "relay.contoso.com", "mail.contoso.com"],
+      ...changes,
+    });
   const connectors = () => server.state().tenants["contoso.onmicrosoft.com"]?.inboundConnectors ?? [];
 
   it("refuses a certificate name the live tenant has not accepted, creating nothing", async () => {
@@ -97,23 +106,15 @@ describe("InboundConnector provider: adopting an existing connector by name", ()
   });
   after(() => server.close());
 
-  const inputs = (changes: Partial<InboundConnectorInputs>): InboundConnectorInputs => ({
-    tenant,
-    acceptedDomains: ["adatum.com", "relay.adatum.com"],
-    name: "From on-premises (IP)",
-    connectorType: "OnPremises",
-    tlsSenderCertificateName: "relay.adatum.com",
-    senderIPAddresses: [],
-    senderDomains: ["*"],
-    requireTls: true,
-    restrictDomainsToCertificate: false,
-    restrictDomainsToIPAddresses: false,
-    treatMessagesAsInternal: false,
-    cloudServicesMailEnabled: true,
-    owner: "mailflow-guard/migration",
-    connection: { endpoint: server.url, token: "t" },
-    ...changes,
-  });
+  const inputs = (changes: Partial<InboundConnectorInputs>): InboundConnectorInputs =>
+    onPremisesInputs(server.url, {
+      tenant,
+      acceptedDomains: ["adatum.com", "relay.adatum.com"],
+      name: "From on-premises (IP)",
+      tlsSenderCertificateName: "relay.adatum.com",
+      owner: "mailflow-guard/migration",
+      ...changes,
+    });
   const connectors = () => server.state().tenants[tenant]?.inboundConnectors ?? [];
 
   it("refuses an unmanaged connector of the same name without adopt, changing nothing", async () => {
