@@ -127,12 +127,19 @@ function sendConnectorCommand(t: TenantPlan, servers: readonly string[]): string
 }
 
 /** runbook.md: for the admins who carry out the cutover. */
-export function renderRunbook(plan: MigrationPlan, meta: { header: string; inputs: readonly string[] }): string {
+export function renderRunbook(
+  plan: MigrationPlan,
+  meta: {
+    header: string /** What was read (files, live tenants). */;
+    read: readonly string[] /** The audit arguments that read the same. */;
+    inputs: readonly string[];
+  },
+): string {
   const out: string[] = [];
   const servers = plan.sourceTransportServers;
   const stackFile = `Pulumi.${plan.stack}.yaml`;
   out.push(`# Migration runbook: a certificate and a Send Connector of its own per tenant`, "", `${meta.header}.`, "");
-  out.push(`Read: ${meta.inputs.join(", ")}. Tenants on an on-premises path: ${plan.tenants.map((t) => t.tenant).join(", ")}.`);
+  out.push(`Read: ${meta.read.join(", ")}. Tenants on an on-premises path: ${plan.tenants.map((t) => t.tenant).join(", ")}.`);
   if (plan.untouched.length > 0) out.push(`Left alone (no on-premises path): ${plan.untouched.join(", ")}.`);
   out.push("");
   if (plan.changes === 0) {

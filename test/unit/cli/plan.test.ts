@@ -100,7 +100,11 @@ describe("mailflow-guard plan: the planner", () => {
       ],
     );
     assert.equal(byTenant(plan, "contoso").reason, 'keeps "relay.contoso.com": an accepted domain of contoso.onmicrosoft.com');
-    const runbook = renderRunbook(plan, { header: "Generated for a test", inputs: ["exports"] });
+    const runbook = renderRunbook(plan, {
+      header: "Generated for a test",
+      read: ["exports/contoso.onmicrosoft.com/InboundConnector.json"],
+      inputs: ["exports"],
+    });
     assert.match(runbook, /^\*\*Nothing to change\.\*\* Every tenant already has its own certificate/m);
     assert.match(runbook, /^None: every tenant keeps its dedicated certificate\.$/m);
   });
@@ -183,7 +187,11 @@ describe("mailflow-guard plan: the planner", () => {
 
   it("writes the exact certificate request commands and a stack config the root project accepts", () => {
     const plan = planMigration(brownfield(), OPTIONS);
-    const runbook = renderRunbook(plan, { header: "Generated for a test", inputs: ["exports"] });
+    const runbook = renderRunbook(plan, {
+      header: "Generated for a test",
+      read: ["exports/contoso.onmicrosoft.com/InboundConnector.json"],
+      inputs: ["exports"],
+    });
     assert.ok(
       runbook.includes(
         "New-ExchangeCertificate -Server 'EX01' -GenerateRequest -RequestFile 'C:\\mailflow-guard\\relay.fabrikam.com.req' -SubjectName 'CN=relay.fabrikam.com' -DomainName 'relay.fabrikam.com' -FriendlyName 'mailflow-guard fabrikam.onmicrosoft.com' -KeySize 2048 -PrivateKeyExportable $true",
