@@ -161,6 +161,11 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /^Nothing to change: 4 tenants already have their own certificate and Send Connector\./);
     assert.equal(JSON.parse(readFileSync(join(workspace.dir, "plan-again", "plan.json"), "utf8")).changes, 0);
+    // ...and the same stack config: what the stack now manages is what a fresh plan asks for.
+    assert.equal(
+      readFileSync(join(workspace.dir, "plan-again", "Pulumi.migration.yaml"), "utf8"),
+      readFileSync(join(planDir, "Pulumi.migration.yaml"), "utf8"),
+    );
     const preview = await stack(["preview", "--policy-pack", POLICY_PACK]);
     assert.equal(preview.code, 0, preview.output);
     // Adopted and managed now: the same config previews with no change to any connector.
