@@ -305,6 +305,18 @@ describe("mailflow-guard plan: the command", () => {
     assert.equal(existsSync(join(dir, "plan")), false);
   });
 
+  it("prints its help, and refuses a stack name pulumi would not accept", async () => {
+    const help = await cli(["plan", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: mailflow-guard plan \[paths\.\.\.\] \[--live <tenant> \.\.\.\] --output <dir> \[--stack <name>\]$/m);
+    const bad = await cli(["plan", "brownfield", "--output", "x", "--stack", "my stack"]);
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr,
+      'mailflow-guard: error: --stack "my stack" is not a stack name. Use letters, digits, "-", "_" and "." only, e.g. migration\nSee "mailflow-guard plan --help".\n',
+    );
+  });
+
   it("exits 2 without --output and when an input cannot be read", async () => {
     assert.deepEqual((await cli(["plan", "brownfield"])).code, 2);
     assert.match((await cli(["plan", "brownfield"])).stderr, /--output <dir> is required/);
