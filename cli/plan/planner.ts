@@ -8,6 +8,7 @@ import {
   type Inventory,
   isWildcard,
   normalizeAddressSpace,
+  parseInventory,
   presentedNames,
   resolveConfig,
   type SendConnector,
@@ -407,6 +408,8 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
       0,
     ) + removeSendConnectors.length;
 
+  checkTarget(inventory, tenants, servers, options.engineConfig ?? {});
+
   return {
     stack: options.stack,
     exchangeOnlineEndpoint: options.exchangeOnlineEndpoint,
@@ -418,6 +421,67 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
     attribution: attribution(inventory, index, findings, tenants, options.engineConfig ?? {}),
     changes,
   };
+}
+
+/** The rules that judge names, IPs and Send Connectors: what the target fixes, decidable before the certificates exist. */
+const TARGET_RULES = [
+  "certificate-not-shared-across-tenants",
+  "send-connector-per-tenant",
+  "certificate-name-is-accepted-domain",
+  "sender-ip-not-shared",
+  "send-connector-tls",
+];
+
+/**
+ * The planned target, judged by the engine like any inventory: a plan must not propose what the gate
+ * would block. The certificates do not exist yet, so their identity is "unknown" and the rules that
+ * need them skip it (the gated preview checks them once the files are there).
+ */
+function checkTarget(
+  inventory: Inventory,
+  tenants: readonly TenantPlan[],
+  servers: readonly string[],
+  engineConfig: EngineConfigInput,
+): void {
+  const planned = new Set(tenants.map((t) => t.tenant));
+  const target = parseInventory({
+    tenants: inventory.tenants,
+    inboundConnectors: [
+      ...inventory.inboundConnectors.filter(
+        (c) => !planned.has(c.tenant) || c.connectorType !== "OnPremises" || c.addOnService !== undefined,
+      ),
+      ...tenants.map((t) => ({
+        ref: { kind: "inboundConnector", name: t.inbound.name },
+        name: t.inbound.name,
+        tenant: t.tenant,
+        connectorType: "OnPremises",
+        tlsSenderCertificateName: t.certificateName,
+        senderDomains: ["*"],
+        requireTls: true,
+        cloudServicesMailEnabled: true,
+      })),
+    ],
+    sendConnectors: tenants.map((t) => ({
+      ref: { kind: "sendConnector", name: t.send.name },
+      name: t.send.name,
+      tenants: [t.tenant],
+      addressSpaces: t.target.addressSpaces,
+      smartHosts: t.target.smartHosts,
+      dnsRoutingEnabled: false,
+      requireTls: true,
+      tlsAuthLevel: "DomainValidation",
+      tlsDomain: EXO_TLS_DOMAIN,
+      cloudServicesMailEnabled: true,
+      sourceTransportServers: servers,
+      unknown: ["tlsCertificateName", "certificateThumbprint"],
+    })),
+  });
+  const blocking = evaluate(target, engineConfig, { only: TARGET_RULES }).filter((f) => f.severity === "mandatory");
+  if (blocking.length > 0) {
+    throw new PlanRefusal(
+      `the target this input leads to would still be blocked by the gate:\n${blocking.map((f) => `  - [${f.ruleId}] ${f.message}`).join("\n")}\nResolve these in the input (accepted domains, connectors) and run plan again.`,
+    );
+  }
 }
 
 /** Today's and the planned attribution of every on-premises path, in Exchange Online's order. */

@@ -252,6 +252,28 @@ describe("mailflow-guard plan: the planner", () => {
     );
   });
 
+  it("refuses to plan a target the gate would still block, naming the finding", () => {
+    // Two tenants' add-on relays share the vendor's IP: not an on-premises path the plan can move.
+    const fixture = healthy();
+    for (const prefix of ["contoso", "fabrikam"]) {
+      fixture.inboundConnectors.push({
+        ...fixture.inbound(prefix),
+        ref: { kind: "inboundConnector", name: `${prefix}-vendor` },
+        name: `${prefix}-vendor`,
+        tlsSenderCertificateName: undefined,
+        senderIPAddresses: ["198.51.100.10"],
+        addOnService: "Vendor",
+      });
+    }
+    assert.throws(() => planMigration(fixture.parse(), OPTIONS), {
+      name: "PlanRefusal",
+      message:
+        "the target this input leads to would still be blocked by the gate:\n" +
+        `  - [sender-ip-not-shared] 'SenderIPAddresses' entry "198.51.100.10" of inbound connector "contoso-vendor" (tenant "contoso.onmicrosoft.com") overlaps "198.51.100.10" of inbound connector "fabrikam-vendor" (tenant "fabrikam.onmicrosoft.com") (overlap: 198.51.100.10). Exchange Online cannot tell these senders' mail apart by IP.\n` +
+        "Resolve these in the input (accepted domains, connectors) and run plan again.",
+    });
+  });
+
   it("refuses an inventory without the on-premises Send Connectors", () => {
     const fixture = healthy();
     fixture.sendConnectors.length = 0;
