@@ -225,10 +225,15 @@ export function renderRunbook(
 
   out.push("## Cutover, in the order that keeps mail flowing", "");
   let n = 0;
-  const step = (title: string, commands: string[], expected: string, rollback: string) => {
+  /** A rollback is a sentence, or commands (shown as a block to copy). */
+  const step = (title: string, commands: string[], expected: string, rollback: string | string[]) => {
     n += 1;
-    out.push(`### ${n}. ${title}`, "", "```powershell", ...commands, "```", "", `Expected: ${expected}`, "", `Rollback: ${rollback}`, "");
+    out.push(`### ${n}. ${title}`, "", "```powershell", ...commands, "```", "", `Expected: ${expected}`, "");
+    if (typeof rollback === "string") out.push(`Rollback: ${rollback}`, "");
+    else out.push("Rollback:", "", "```powershell", ...rollback, "```", "");
   };
+  /** Exchange Online cmdlets run in the tenant's own session. */
+  const inTenant = (tenant: string, command: string) => `Connect-ExchangeOnline -Organization ${ps(tenant)}; ${command}`;
   if (requests.length > 0) {
     step(
       "Certificates installed and enabled for SMTP",
@@ -240,7 +245,8 @@ export function renderRunbook(
   step(
     "Gate the target before touching anything",
     [
-      `# in the root project folder, with ${stackFile} and the files under certs/ copied in`,
+      `# in the root project folder, with ${stackFile} and the files under certs/ copied in, and the Exchange Online token in`,
+      "# MAILFLOW_GUARD_EXO_TOKEN (or: pulumi config set --secret mailflow-guard:exchangeOnlineToken)",
       `pulumi stack init ${plan.stack}`,
       "pulumi preview --policy-pack policy",
     ],
@@ -254,32 +260,40 @@ export function renderRunbook(
       "Each tenant's own Send Connector presenting its certificate (new ones first, then narrow the shared one)",
       sendSteps.map((t) => sendConnectorCommand(t, servers)),
       "Get-SendConnector shows one connector per tenant, each with that tenant's smart host and address space only and its own TlsCertificateName; the queue viewer (Get-Queue) shows mail to every tenant leaving.",
-      sendSteps
-        .map((t) =>
-          t.send.adopt && t.send.current
-            ? `Set-SendConnector ${ps(t.send.name)} -AddressSpaces ${psList(t.send.current.addressSpaces)} -SmartHosts ${psList(t.send.current.smartHosts) || "$null"} -TlsCertificateName ${t.send.current.tlsCertificateName ? ps(t.send.current.tlsCertificateName) : "$null"}`
-            : `Remove-SendConnector ${ps(t.send.name)}`,
-        )
-        .join("; "),
+      sendSteps.map((t) =>
+        t.send.adopt && t.send.current
+          ? `Set-SendConnector ${ps(t.send.name)} -AddressSpaces ${psList(t.send.current.addressSpaces)} -SmartHosts ${psList(t.send.current.smartHosts) || "$null"} -TlsCertificateName ${t.send.current.tlsCertificateName ? ps(t.send.current.tlsCertificateName) : "$null"}`
+          : `Remove-SendConnector ${ps(t.send.name)}`,
+      ),
     );
   }
   const nameSteps = plan.tenants.filter((t) => t.inbound.current?.tlsSenderCertificateName !== t.certificateName);
   if (nameSteps.length > 0) {
     step(
       "The inbound connector's TlsSenderCertificateName set while its sender IPs are still there (Exchange Online PowerShell, per tenant)",
-      nameSteps.map((t) =>
-        t.inbound.adopt
-          ? `Connect-ExchangeOnline -Organization ${ps(t.tenant)}; Set-InboundConnector ${ps(t.inbound.name)} -TlsSenderCertificateName ${ps(t.certificateName)} -RequireTls $true`
-          : `Connect-ExchangeOnline -Organization ${ps(t.tenant)}; New-InboundConnector -Name ${ps(t.inbound.name)} -ConnectorType OnPremises -SenderDomains '*' -TlsSenderCertificateName ${ps(t.certificateName)} -RequireTls $true -CloudServicesMailEnabled $true`,
-      ),
+      nameSteps.flatMap((t) => [
+        // Without sender IPs nothing carries this tenant's mail between its step 3 and this one.
+        ...(t.inbound.current && t.inbound.current.senderIPAddresses.length === 0
+          ? [
+              `# ${t.tenant}: "${t.inbound.name}" has no sender IPs to accept mail meanwhile; run this right after its Send Connector change in step 3`,
+            ]
+          : []),
+        inTenant(
+          t.tenant,
+          t.inbound.adopt
+            ? `Set-InboundConnector ${ps(t.inbound.name)} -TlsSenderCertificateName ${ps(t.certificateName)} -RequireTls $true`
+            : `New-InboundConnector -Name ${ps(t.inbound.name)} -ConnectorType OnPremises -SenderDomains '*' -TlsSenderCertificateName ${ps(t.certificateName)} -RequireTls $true -CloudServicesMailEnabled $true`,
+        ),
+      ]),
       "Get-InboundConnector shows the certificate name and, where there were any, the sender IPs: mail is accepted whether or not it already arrives with the certificate.",
-      nameSteps
-        .map((t) =>
+      nameSteps.map((t) =>
+        inTenant(
+          t.tenant,
           t.inbound.adopt
             ? `Set-InboundConnector ${ps(t.inbound.name)} -TlsSenderCertificateName ${t.inbound.current?.tlsSenderCertificateName ? ps(t.inbound.current.tlsSenderCertificateName) : "$null"}`
             : `Remove-InboundConnector ${ps(t.inbound.name)}`,
-        )
-        .join("; "),
+        ),
+      ),
     );
   }
   step(
@@ -299,16 +313,17 @@ export function renderRunbook(
     ["pulumi up --policy-pack policy"],
     `the gate passes; every tenant has exactly one Send Connector and one certificate-based OnPremises inbound connector, marked "Managed by mailflow-guard" in its Comment.`,
     ipSteps.length > 0
-      ? ipSteps
-          .map((t) => `Set-InboundConnector ${ps(t.inbound.name)} -SenderIPAddresses ${psList(t.inbound.current?.senderIPAddresses ?? [])}`)
-          .join("; ")
+      ? ipSteps.map((t) =>
+          inTenant(
+            t.tenant,
+            `Set-InboundConnector ${ps(t.inbound.name)} -SenderIPAddresses ${psList(t.inbound.current?.senderIPAddresses ?? [])}`,
+          ),
+        )
       : 'Set-* with the values under "Target" (before →).',
   );
   const leftovers = [
     ...plan.removeSendConnectors.map((c) => `Remove-SendConnector ${ps(c.name)}`),
-    ...plan.tenants.flatMap((t) =>
-      t.removeInbound.map((c) => `Connect-ExchangeOnline -Organization ${ps(t.tenant)}; Remove-InboundConnector ${ps(c.name)}`),
-    ),
+    ...plan.tenants.flatMap((t) => t.removeInbound.map((c) => inTenant(t.tenant, `Remove-InboundConnector ${ps(c.name)}`))),
   ];
   if (leftovers.length > 0) {
     step(

@@ -198,6 +198,12 @@ describe("mailflow-guard plan: the planner", () => {
       ),
     );
     assert.ok(runbook.includes("Enable-ExchangeCertificate -Server 'EX02' -Thumbprint $thumbprint -Services SMTP"));
+    // fabrikam's connector changes its name and has no IPs to carry mail in between: said where it matters.
+    assert.ok(
+      runbook.includes(
+        "# fabrikam.onmicrosoft.com: \"fabrikam-inbound\" has no sender IPs to accept mail meanwhile; run this right after its Send Connector change in step 3\nConnect-ExchangeOnline -Organization 'fabrikam.onmicrosoft.com'; Set-InboundConnector 'fabrikam-inbound' -TlsSenderCertificateName 'relay.fabrikam.com' -RequireTls $true",
+      ),
+    );
     // The cutover order: certificates, gate, Send Connectors, certificate names with IPs kept, check, pulumi up.
     const steps = [...runbook.matchAll(/^### (\d+)\. (.*)$/gm)].map((m) => m[2]);
     assert.deepEqual(steps, [
@@ -211,7 +217,14 @@ describe("mailflow-guard plan: the planner", () => {
     ]);
     assert.ok(
       runbook.includes(
-        "Rollback: Set-InboundConnector 'adatum-inbound' -SenderIPAddresses '203.0.113.25'; Set-InboundConnector 'litware-inbound' -SenderIPAddresses '203.0.113.25'",
+        [
+          "Rollback:",
+          "",
+          "```powershell",
+          "Connect-ExchangeOnline -Organization 'adatum.onmicrosoft.com'; Set-InboundConnector 'adatum-inbound' -SenderIPAddresses '203.0.113.25'",
+          "Connect-ExchangeOnline -Organization 'litware.onmicrosoft.com'; Set-InboundConnector 'litware-inbound' -SenderIPAddresses '203.0.113.25'",
+          "```",
+        ].join("\n"),
       ),
     );
     const yaml = renderStackConfig(plan, "test");
