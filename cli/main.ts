@@ -20,6 +20,7 @@ import { CLOUD_NAMES, CLOUDS, DEFAULT_CLOUD } from "../policy/src/engine/clouds"
 import { Collection, readPath } from "./collect";
 import { UsageError } from "./errors";
 import { type LiveReaderFactory, readLiveTenants, validateLiveOptions } from "./live";
+import { planCommand } from "./plan/command";
 import {
   type AuditReport,
   countFindings,
@@ -87,7 +88,12 @@ const AUDIT_OPTIONS = {
   "fail-on": { type: "string" },
 } as const;
 
-function parse<T extends typeof COMMON_OPTIONS | typeof AUDIT_OPTIONS>(args: string[], options: T) {
+const PLAN_OPTIONS = {
+  ...COMMON_OPTIONS,
+  stack: { type: "string" },
+} as const;
+
+function parse<T extends typeof COMMON_OPTIONS | typeof AUDIT_OPTIONS | typeof PLAN_OPTIONS>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -330,14 +336,29 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
     if (command === "audit") return await audit(rest, io);
     if (command === "inventory") return await inventoryCommand(rest, io);
-    throw new UsageError(`unknown command "${command}". Commands are: audit, inventory`);
+    if (command === "plan") {
+      const { values, positionals } = parse(rest, PLAN_OPTIONS);
+      return await planCommand({
+        io,
+        values,
+        positionals,
+        loadConfig: () => loadConfig(values.config, values.now, io),
+        gather: () => gather(values, positionals, io),
+        tool: TOOL_NAME,
+        version: version(),
+        ...(values.now !== undefined ? { now: values.now } : {}),
+      });
+    }
+    throw new UsageError(`unknown command "${command}". Commands are: audit, inventory, plan`);
   } catch (error) {
     const usage =
       command === "audit"
         ? "mailflow-guard audit --help"
         : command === "inventory"
           ? "mailflow-guard inventory --help"
-          : "mailflow-guard --help";
+          : command === "plan"
+            ? "mailflow-guard plan --help"
+            : "mailflow-guard --help";
     if (error instanceof UsageError || error instanceof InputError || error instanceof ConfigError || error instanceof PackConfigError) {
       io.stderr(`mailflow-guard: error: ${error.message}\nSee "${usage}".\n`);
     } else {

@@ -5,6 +5,7 @@ export const MAIN_USAGE = `Usage: mailflow-guard <command> [options]
 Commands:
   audit      Check Exchange mail-flow connectors (exports, stack exports, live tenants) against the rules
   inventory  Build the org-wide certificate/IP/send-connector assignment table as policy-pack config
+  plan       Turn an audited organization into a gated Pulumi stack config, certificate requests and a cutover runbook
 
 Run "mailflow-guard <command> --help" for the options of a command.`;
 
@@ -67,3 +68,24 @@ Exit codes:
   0  table written, no cross-tenant conflicts
   1  table written, cross-tenant conflicts found (listed on stderr)
   2  usage error, or an input could not be read (the table is still written from what was read)`;
+
+export const PLAN_USAGE = `Usage: mailflow-guard plan [paths...] [--live <tenant> ...] --output <dir> [--stack <name>]
+
+Reads what "audit" reads and writes the healthy target (a certificate and a Send Connector of its own
+per tenant, certificate-based OnPremises inbound connectors) into <dir>:
+  runbook.md            certificate requests (Exchange Management Shell), the cutover in the order that
+                        keeps mail flowing, with expected results and rollbacks, and the attribution of
+                        each on-premises path today and after the plan
+  plan.json             the same for machines; "changes" is 0 when nothing is to be done
+  Pulumi.<stack>.yaml   stack config for the root project (program/); existing connectors are adopted by name
+
+${INPUTS}
+
+Output:
+  --output <dir>             Folder to write the plan to (created if missing). Required.
+  --stack <name>             Stack name of the generated config (default migration).
+
+Exit codes:
+  0  plan written (also when there is nothing to change)
+  2  usage error, an input could not be read, or the input cannot support a plan (the message says
+     what to provide); nothing is written`;

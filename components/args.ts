@@ -73,6 +73,16 @@ export const CertificateArgsSchema = z
   })
   .strict();
 
+/** Existing, unmanaged connectors of a tenant to take over by name (a brownfield migration; what `mailflow-guard plan` writes). */
+export const AdoptArgsSchema = z
+  .object({
+    /** Name of the tenant's existing OnPremises inbound connector. */
+    inboundConnector: z.string().min(1).optional(),
+    /** Name of the existing on-premises Send Connector that becomes this tenant's own. */
+    sendConnector: z.string().min(1).optional(),
+  })
+  .strict();
+
 export type { ExchangeOnlineArgs };
 
 export const ExchangeOnlineArgsSchema = z.custom<ExchangeOnlineArgs>(

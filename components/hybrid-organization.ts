@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   argumentError,
+  AdoptArgsSchema,
   CertificateArgsSchema,
   checkBeforeCreate,
   ExchangeOnlineArgsSchema,
@@ -30,6 +31,8 @@ export const HybridOrganizationArgsSchema = z
             senderIPAddresses: z.array(z.string()).optional(),
             /** Overrides the organization's Exchange Online connection for this tenant. */
             exchangeOnline: ExchangeOnlineArgsSchema.optional(),
+            /** Existing, unmanaged connectors of this tenant to take over by name (a brownfield migration). */
+            adopt: AdoptArgsSchema.optional(),
           })
           .strict(),
       )
@@ -57,7 +60,11 @@ export class HybridOrganization extends pulumi.ComponentResource {
       tenant: entry.tenant,
       certificate: entry.certificate,
       certificateName: entry.certificateName,
-      sendConnector: { sourceTransportServers: parsed.sourceTransportServers },
+      sendConnector: {
+        sourceTransportServers: parsed.sourceTransportServers,
+        ...(entry.adopt?.sendConnector ? { name: entry.adopt.sendConnector, adopt: true } : {}),
+      },
+      ...(entry.adopt?.inboundConnector ? { inboundConnector: { name: entry.adopt.inboundConnector, adopt: true } } : {}),
       ...(entry.senderIPAddresses ? { senderIPAddresses: entry.senderIPAddresses } : {}),
       exchangeOnline: entry.exchangeOnline ?? parsed.exchangeOnline,
       ...(parsed.onPremises ? { onPremises: parsed.onPremises } : {}),

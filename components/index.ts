@@ -3,4 +3,4 @@ export { type HybridOrganizationArgs, HybridOrganization } from "./hybrid-organi
 export { InboundConnector } from "./providers/inbound-connector";
 export { SendConnector } from "./providers/send-connector";
 export { type TenantConnectorPairArgs, TenantConnectorPair } from "./tenant-connector-pair";
-export type { CertificateArgs, CloudName, ExchangeOnlineArgs, OnPremisesArgs, TenantArgs } from "./types";
+export type { AdoptArgs, CertificateArgs, CloudName, ExchangeOnlineArgs, OnPremisesArgs, TenantArgs } from "./types";

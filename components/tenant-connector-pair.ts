@@ -43,8 +43,20 @@ export const TenantConnectorPairArgsSchema = z
         fqdn: fqdnArg("sendConnector.fqdn").optional(),
         /** Connector name (at most 64 characters, one line); defaults to "Outbound to <tenant>". */
         name: connectorName("sendConnector.name").optional(),
+        /** Take over an existing, unmanaged Send Connector of this name instead of refusing it. */
+        adopt: z.boolean().optional(),
       })
       .strict(),
+    /** The Exchange Online inbound connector; by default named after the certificate name. */
+    inboundConnector: z
+      .object({
+        /** Connector name (at most 64 characters, one line); defaults to "Inbound from on-premises (<certificateName>)". */
+        name: connectorName("inboundConnector.name").optional(),
+        /** Take over an existing, unmanaged inbound connector of this name instead of refusing it. */
+        adopt: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     /** Sender IPs for an IP-based (not recommended) or mixed connector. */
     senderIPAddresses: z.array(z.string()).optional(),
     /** How to reach Exchange Online (endpoint and credentials; kept secret in state). */
@@ -82,7 +94,9 @@ export function planPair(name: string, args: Parsed): PairPlan {
   const inbound: PairPlan["inbound"] = {
     tenant,
     acceptedDomains: args.tenant.acceptedDomains,
-    name: derivedConnectorName((value) => `Inbound from on-premises (${value})`, "certificateName", certificateName),
+    name:
+      args.inboundConnector?.name ??
+      derivedConnectorName((value) => `Inbound from on-premises (${value})`, "certificateName", certificateName),
     connectorType: "OnPremises",
     tlsSenderCertificateName: certificateName,
     senderIPAddresses: args.senderIPAddresses ?? [],
@@ -94,6 +108,7 @@ export function planPair(name: string, args: Parsed): PairPlan {
     cloudServicesMailEnabled: true,
     certificateThumbprint: certificate.thumbprint,
     owner: owner(),
+    ...(args.inboundConnector?.adopt ? { adopt: true } : {}),
   };
   const send: PairPlan["send"] = {
     name: args.sendConnector.name ?? `Outbound to ${tenant}`,
@@ -111,6 +126,7 @@ export function planPair(name: string, args: Parsed): PairPlan {
     certificatePem: args.certificate.pem,
     certificateThumbprint: certificate.thumbprint,
     owner: owner(),
+    ...(args.sendConnector.adopt ? { adopt: true } : {}),
   };
   return {
     cloud,
@@ -180,6 +196,18 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     if (!opts?.[TenantConnectorPair.checked]) checkBeforeCreate(plan.resources, "TenantConnectorPair", name, this);
 
     this.certificateThumbprint = plan.send.certificateThumbprint as string;
+    // Pulumi cannot import dynamic-provider resources (pulumi/pulumi#16175), so an adopted connector
+    // shows as "create" in a preview; say what that create will do.
+    for (const [kind, props] of [
+      ["Send Connector", plan.send],
+      ["inbound connector", plan.inbound],
+    ] as const) {
+      if (props.adopt)
+        pulumi.log.info(
+          `adopts the ${kind} "${props.name}" by name if it exists and this stack does not manage it yet: its create then updates that connector in place (no second connector is made)`,
+          this,
+        );
+    }
     this.sendConnector = new SendConnector(
       `${name}-send`,
       { ...plan.send, shell: parsed.onPremises?.shell ?? [], shellEnv: pulumi.secret(parsed.onPremises?.shellEnv ?? {}) },

@@ -53,6 +53,14 @@ export interface OnPremisesArgs {
   shellEnv?: Record<string, string>;
 }
 
+/** Existing, unmanaged connectors of a tenant to take over by name (a brownfield migration). */
+export interface AdoptArgs {
+  /** Name of the tenant's existing OnPremises inbound connector. */
+  inboundConnector?: string;
+  /** Name of the existing on-premises Send Connector that becomes this tenant's own. */
+  sendConnector?: string;
+}
+
 /** One on-premises Send Connector and one Exchange Online OnPremises inbound connector for one tenant. */
 export interface TenantConnectorPairArgs {
   /** The Exchange Online tenant this path delivers to. */
@@ -69,6 +77,15 @@ export interface TenantConnectorPairArgs {
     fqdn?: string;
     /** Connector name (at most 64 characters, one line); defaults to "Outbound to <tenant>". */
     name?: string;
+    /** Take over an existing, unmanaged Send Connector of this name instead of refusing it. */
+    adopt?: boolean;
+  };
+  /** The Exchange Online inbound connector; by default named after the certificate name. */
+  inboundConnector?: {
+    /** Connector name (at most 64 characters, one line); defaults to "Inbound from on-premises (<certificateName>)". */
+    name?: string;
+    /** Take over an existing, unmanaged inbound connector of this name instead of refusing it. */
+    adopt?: boolean;
   };
   /** Sender IPs for an IP-based (not recommended) or mixed connector. */
   senderIPAddresses?: string[];
@@ -92,6 +109,8 @@ export interface HybridOrganizationArgs {
     senderIPAddresses?: string[];
     /** Overrides the organization's Exchange Online connection for this tenant. */
     exchangeOnline?: ExchangeOnlineArgs;
+    /** Existing, unmanaged connectors of this tenant to take over by name (what `mailflow-guard plan` writes). */
+    adopt?: AdoptArgs;
   }[];
   exchangeOnline: ExchangeOnlineArgs;
   onPremises?: OnPremisesArgs;

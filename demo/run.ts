@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { BROWNFIELD_TENANTS, BrownfieldEstate } from "../test/support/brownfield";
 
 /**
  * The README's demo: the policy gate blocking a misconfigured stack, then the root project's
@@ -11,6 +12,7 @@ const ROOT = resolve(__dirname, "..", "..");
 const WORK = join(ROOT, ".mailflow-guard", "demo");
 const EXPECTED_RESOURCES = 13;
 const PORT = 18710; // Pulumi.demo.yaml points the root project here
+const MIGRATION_PORT = 18711; // act 5's brownfield organization, a second stand-in
 // What to give --policy-pack here (scripts/pulumi-env.sh): the pack, or the adapter that starts it.
 const POLICY = process.env.MAILFLOW_GUARD_POLICY_PACK ?? join(ROOT, "policy");
 
@@ -27,9 +29,16 @@ function banner(text: string): void {
 }
 
 /** Runs pulumi with the output shown as is; returns the exit code. */
-function pulumi(args: string[], cwd: string): number {
+function pulumi(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): number {
   process.stdout.write(`$ (cd ${cwd === ROOT ? "." : cwd.replace(`${ROOT}/`, "")} && pulumi ${args.join(" ")})\n`);
-  const result = spawnSync("pulumi", [...args, "--non-interactive"], { cwd, env, stdio: "inherit" });
+  const result = spawnSync("pulumi", [...args, "--non-interactive"], { cwd, env: { ...env, ...extraEnv }, stdio: "inherit" });
+  return result.status ?? 1;
+}
+
+/** Runs the mailflow-guard CLI with its output shown as is; returns the exit code. */
+function mailflowGuard(args: string[]): number {
+  process.stdout.write(`$ mailflow-guard ${args.map((a) => a.replace(`${ROOT}/`, "")).join(" ")}\n`);
+  const result = spawnSync(process.execPath, [join(ROOT, "dist/cli/main.js"), ...args], { cwd: ROOT, env, stdio: "inherit" });
   return result.status ?? 1;
 }
 
@@ -37,18 +46,14 @@ function must(code: number, what: string): void {
   if (code !== 0) throw new Error(`${what} failed (exit ${code}); see the output above.`);
 }
 
-async function startLocalExchangeOnline(): Promise<ChildProcess> {
+async function startLocalExchangeOnline(
+  port = PORT,
+  state = join(WORK, "exo-state.json"),
+  seed = join(ROOT, "demo/seed.json"),
+): Promise<ChildProcess> {
   const server = spawn(
     process.execPath,
-    [
-      join(ROOT, "dist/local-exchange-online/main.js"),
-      "--port",
-      String(PORT),
-      "--state",
-      join(WORK, "exo-state.json"),
-      "--seed",
-      join(ROOT, "demo/seed.json"),
-    ],
+    [join(ROOT, "dist/local-exchange-online/main.js"), "--port", String(port), "--state", state, "--seed", seed],
     { env, stdio: ["ignore", "pipe", "inherit"] },
   );
   await new Promise<void>((ready, fail) => {
@@ -57,7 +62,7 @@ async function startLocalExchangeOnline(): Promise<ChildProcess> {
       out += chunk;
       if (out.includes("LOCAL_EXO_URL=")) ready();
     });
-    server.on("exit", (code) => fail(new Error(`Local Exchange Online did not start (exit ${code}); is port ${PORT} in use?`)));
+    server.on("exit", (code) => fail(new Error(`Local Exchange Online did not start (exit ${code}); is port ${port} in use?`)));
   });
   return server;
 }
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(join(WORK, "pulumi-state"), { recursive: true });
 
-  banner("1/4  A misconfigured stack: two tenants share one certificate (examples/shared-certificate)");
+  banner("1/5  A misconfigured stack: two tenants share one certificate (examples/shared-certificate)");
   // Run from a copy of the project folder, so the stack's config file stays out of the checkout.
   const sharedDir = join(WORK, "shared-certificate");
   mkdirSync(sharedDir);
@@ -81,10 +86,10 @@ async function main(): Promise<void> {
   if (blocked === 0) throw new Error("the gate let the shared certificate through");
   process.stdout.write(`\n-> blocked by the policy pack (pulumi exited ${blocked}); nothing was created.\n`);
 
-  banner(`2/4  Starting Local Exchange Online on 127.0.0.1:${PORT} (a local stand-in for Exchange Online, not Microsoft's service)`);
+  banner(`2/5  Starting Local Exchange Online on 127.0.0.1:${PORT} (a local stand-in for Exchange Online, not Microsoft's service)`);
   const server = await startLocalExchangeOnline();
   try {
-    banner("3/4  The root project: three tenants and an add-on relay (Pulumi.demo.yaml), previewed through the gate, then created");
+    banner("3/5  The root project: three tenants and an add-on relay (Pulumi.demo.yaml), previewed through the gate, then created");
     must(pulumi(["stack", "init", "demo"], ROOT), "pulumi stack init");
     must(pulumi(["preview", "--policy-pack", POLICY], ROOT), "the gated preview");
     must(pulumi(["up", "--yes", "--skip-preview", "--policy-pack", POLICY], ROOT), "pulumi up");
@@ -96,7 +101,7 @@ async function main(): Promise<void> {
     if (created !== EXPECTED_RESOURCES) throw new Error(`pulumi up created ${created} resources, expected ${EXPECTED_RESOURCES}`);
     process.stdout.write(`\n-> ${created} resources in the stack, as expected.\n`);
 
-    banner("4/4  What was created");
+    banner("4/5  What was created");
     const response = await fetch(`http://127.0.0.1:${PORT}/_admin/state`);
     const state = (await response.json()) as {
       tenants: Record<string, { inboundConnectors: { Name: string; TlsSenderCertificateName: string | null }[] }>;
@@ -114,7 +119,80 @@ async function main(): Promise<void> {
     process.stdout.write("On-premises Send Connectors (stand-in Exchange Management Shell):\n");
     for (const connector of onprem.sendConnectors)
       process.stdout.write(`  ${connector.Name.padEnd(45)} -> ${connector.SmartHosts.join(", ")}\n`);
-    process.stdout.write(`\nDemo complete. State is in ${WORK.replace(`${ROOT}/`, "")}; run it again to start over.\n`);
+  } finally {
+    server.kill("SIGTERM");
+  }
+  await migrationAct();
+  process.stdout.write(`\nDemo complete. State is in ${WORK.replace(`${ROOT}/`, "")}; run it again to start over.\n`);
+}
+
+/**
+ * Act 5, from finding to fix: a brownfield organization (two tenants on one IP-only setup, two
+ * sharing a certificate) in a second local stand-in, audited, planned with `mailflow-guard plan`,
+ * its certificates issued by a test CA, then the generated stack gated, applied and audited again.
+ */
+async function migrationAct(): Promise<void> {
+  const dir = join(WORK, "migration");
+  mkdirSync(dir, { recursive: true });
+  const seed = join(dir, "seed.json");
+  writeFileSync(seed, JSON.stringify({ tenants: BROWNFIELD_TENANTS }));
+  banner(
+    `5/5  From finding to fix: a brownfield organization in a second Local Exchange Online stand-in (127.0.0.1:${MIGRATION_PORT}) and stand-in shell`,
+  );
+  const server = await startLocalExchangeOnline(MIGRATION_PORT, join(dir, "exo-state.json"), seed);
+  try {
+    const endpoint = `http://127.0.0.1:${MIGRATION_PORT}`;
+    const shellEnv = { MFG_FAKE_EXCHANGE_SHELL_STATE: join(dir, "onprem-state.json") };
+    const estate = new BrownfieldEstate(
+      endpoint,
+      env.MAILFLOW_GUARD_EXO_TOKEN as string,
+      shellEnv.MFG_FAKE_EXCHANGE_SHELL_STATE,
+      join(dir, "exports"),
+    );
+    await estate.seed();
+    const inputs = [
+      ...Object.keys(BROWNFIELD_TENANTS).flatMap((tenant) => ["--live", tenant]),
+      "--endpoint",
+      endpoint,
+      "--token-env",
+      "MAILFLOW_GUARD_EXO_TOKEN",
+      join(dir, "exports"),
+    ];
+    const found = mailflowGuard(["audit", ...inputs]);
+    if (found !== 1) throw new Error(`the audit of the brownfield organization exited ${found}, not 1`);
+    process.stdout.write(`\n-> audit exited 1: the defects MC1226222 warns about.\n\n`);
+    must(mailflowGuard(["plan", ...inputs, "--output", join(dir, "plan")]), "mailflow-guard plan");
+    const runbook = readFileSync(join(dir, "plan", "runbook.md"), "utf8");
+    const excerpt = runbook
+      .split("\n")
+      .filter((line) => /^- \w+\.onmicrosoft\.com: (keeps|proposes)|^Could be credited today|^### .*→/.test(line));
+    process.stdout.write(
+      `\nFrom ${join(dir, "plan", "runbook.md").replace(`${ROOT}/`, "")}:\n${excerpt.map((line) => `  ${line}`).join("\n")}\n`,
+    );
+
+    // Run from a copy of the root project, as an admin would with the generated config and certificates.
+    const project = join(dir, "project");
+    mkdirSync(project);
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "migration", private: true, main: "../../../../dist/program/index.js" }),
+    );
+    symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+    const issued = estate.issueRequestedCertificates(join(dir, "plan", "plan.json"), project);
+    process.stdout.write(`\n-> a TEST CA (not a real one) issued the requested certificates: ${issued.join(", ")}\n`);
+    writeFileSync(
+      join(project, "Pulumi.migration.yaml"),
+      `${readFileSync(join(dir, "plan", "Pulumi.migration.yaml"), "utf8")}  mailflow-guard:onPremisesShell: ["node", ${JSON.stringify(join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js"))}]\n`,
+    );
+    must(pulumi(["stack", "init", "migration"], project, shellEnv), "pulumi stack init");
+    must(pulumi(["preview", "--policy-pack", POLICY], project, shellEnv), "the gated preview of the migration");
+    must(pulumi(["up", "--yes", "--skip-preview", "--policy-pack", POLICY], project, shellEnv), "pulumi up of the migration");
+    estate.exportOnPremises();
+    must(mailflowGuard(["audit", ...inputs]), "the audit after the migration");
+    process.stdout.write("\nOn-premises Send Connectors now (stand-in Exchange Management Shell):\n");
+    for (const connector of estate.sendConnectors())
+      process.stdout.write(`  ${connector.Name.padEnd(40)} -> ${connector.SmartHosts.join(", ")}\n`);
   } finally {
     server.kill("SIGTERM");
   }

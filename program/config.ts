@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { AdoptArgsSchema } from "../components/args";
 import { CLOUD_NAMES, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
 
 /** The root project's stack config: tenants, certificate files and servers, declaratively. */
@@ -17,6 +18,8 @@ export const ProgramConfigSchema = z
             certificateFile: z.string().min(1),
             certificateName: z.string().min(1),
             senderIPAddresses: z.array(z.string()).optional(),
+            /** Existing, unmanaged connectors to take over by name; what `mailflow-guard plan` writes. */
+            adopt: AdoptArgsSchema.optional(),
           })
           .strict(),
       )

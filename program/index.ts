@@ -42,6 +42,7 @@ function main() {
       certificate: { pem: readCertificateFile(tenant.certificateFile, `tenants[${i}].certificateFile`, projectDir) },
       certificateName: tenant.certificateName,
       ...(tenant.senderIPAddresses ? { senderIPAddresses: tenant.senderIPAddresses } : {}),
+      ...(tenant.adopt ? { adopt: tenant.adopt } : {}),
     })),
     exchangeOnline,
     ...(onPremises ? { onPremises } : {}),

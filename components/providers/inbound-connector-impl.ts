@@ -34,6 +34,11 @@ export interface InboundConnectorInputs {
   certificateThumbprint?: string;
   /** Who manages the connector ("<project>/<stack>"); written into Comment so delete touches only its own. */
   owner: string;
+  /**
+   * Take over an existing connector of this name that nobody manages yet (a brownfield migration,
+   * `mailflow-guard plan`): create updates it in place and marks it as this stack's.
+   */
+  adopt?: boolean;
   connection: unknown;
 }
 
@@ -172,13 +177,23 @@ export async function create(inputs: InboundConnectorInputs): Promise<pulumi.dyn
   const existing = await exo.getInboundConnector(inputs.name);
   if (existing) {
     // A create that was interrupted after Exchange applied it: adopt what we made, never duplicate.
-    if (existing.Comment !== comment(inputs.owner)) {
+    const ours = existing.Comment === comment(inputs.owner);
+    if (!ours && !inputs.adopt) {
       throw new Error(
-        `Inbound connector "${inputs.name}" already exists in tenant "${inputs.tenant}" and is not managed by ${inputs.owner}. Choose another name, or remove the existing connector (Remove-InboundConnector "${inputs.name}") if it is obsolete.`,
+        `Inbound connector "${inputs.name}" already exists in tenant "${inputs.tenant}" and is not managed by ${inputs.owner}. Choose another name, adopt it (mailflow-guard:tenants[].adopt.inboundConnector), or remove the existing connector (Remove-InboundConnector "${inputs.name}") if it is obsolete.`,
+      );
+    }
+    if (!ours && typeof existing.ConnectorType === "string" && existing.ConnectorType !== inputs.connectorType) {
+      // Set-InboundConnector cannot change the type in place; adopting would need a replace.
+      throw new Error(
+        `Inbound connector "${inputs.name}" in tenant "${inputs.tenant}" is of type ${String(existing.ConnectorType)}, not ${inputs.connectorType}; it cannot be adopted. Remove it or adopt another connector.`,
       );
     }
     const changed = SETTINGS.filter((setting) => !same(setting, inputs[setting], settingsFromLive(existing)[setting]));
-    if (changed.length > 0) await exo.setInboundConnector(existing.Identity || inputs.name, parametersFor(inputs, changed));
+    // An adopted connector is marked as this stack's in the same call that converges it.
+    const marking = ours ? {} : { Comment: comment(inputs.owner) };
+    if (changed.length > 0 || !ours)
+      await exo.setInboundConnector(existing.Identity || inputs.name, { ...parametersFor(inputs, changed), ...marking });
     return { id: String(existing.Guid || existing.Identity || inputs.name), outs: outputsFrom(inputs, existing) };
   }
   try {
@@ -202,6 +217,7 @@ export async function diff(_id: string, olds: InboundConnectorOutputs, news: Inb
     (key) => String(olds[key]).toLowerCase() !== String(news[key]).toLowerCase(),
   );
   const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
+  // `adopt` only matters to create: taking the connector over once is not a later change.
   const other = (["acceptedDomains", "owner", "addOnService", "certificateThumbprint"] as const).filter(
     (key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null),
   );

@@ -35,6 +35,8 @@ export interface SendConnectorInputs {
   certificatePem?: string;
   certificateThumbprint?: string;
   owner: string;
+  /** Take over an existing Send Connector of this name that nobody manages yet (see the inbound connector's `adopt`). */
+  adopt?: boolean;
   /** Command that runs a script from stdin; empty means the default, local pwsh. */
   shell: string[];
   shellEnv: Record<string, string>;
@@ -113,12 +115,13 @@ function specFromLive(live: SendConnectorOutput, inputs: SendConnectorInputs): S
 export async function create(inputs: SendConnectorInputs): Promise<pulumi.dynamic.CreateResult> {
   const existing = await get(inputs);
   if (existing) {
-    if (existing.Comment !== comment(inputs.owner)) {
+    if (existing.Comment !== comment(inputs.owner) && !inputs.adopt) {
       throw new Error(
-        `Send connector "${inputs.name}" already exists on-premises and is not managed by ${inputs.owner}. Choose another sendConnector.name, or remove the existing one (Remove-SendConnector "${inputs.name}") if it is obsolete.`,
+        `Send connector "${inputs.name}" already exists on-premises and is not managed by ${inputs.owner}. Choose another sendConnector.name, adopt it (mailflow-guard:tenants[].adopt.sendConnector), or remove the existing one (Remove-SendConnector "${inputs.name}") if it is obsolete.`,
       );
     }
-    // An earlier create went through but its result was lost: adopt it and converge.
+    // An earlier create went through but its result was lost, or a brownfield connector is adopted:
+    // converge it (the new Comment marks it as this stack's).
     const script = setSendConnectorScript(specFromLive(existing, inputs), spec(inputs));
     const live = parseSendConnectorOutput(await run(inputs, script));
     return { id: live.Guid || live.Identity, outs: { ...inputs, identity: live.Identity, script } };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ExchangeOnlineClient, StaticTokenProvider } from "../../../components/exo/client";
 import { create, type InboundConnectorInputs, preflight } from "../../../components/providers/inbound-connector-impl";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../../local-exchange-online/server";
 
@@ -124,5 +125,67 @@ describe("InboundConnector provider: preflight before the on-premises side is to
   it("passes with the right token and an accepted certificate name, creating nothing", async () => {
     await preflight(inputs({ endpoint: server.url, token: "right-token" }));
     assert.deepEqual(server.state().tenants["contoso.onmicrosoft.com"]?.inboundConnectors, []);
+  });
+});
+
+/** Brownfield adoption (`mailflow-guard plan`): an existing connector nobody manages is taken over only when asked. */
+describe("InboundConnector provider: adopting an existing connector by name", () => {
+  let server: LocalExchangeOnline;
+  const tenant = "adatum.onmicrosoft.com";
+  before(async () => {
+    server = await startLocalExchangeOnline({
+      tenants: { [tenant]: { acceptedDomains: ["adatum.com", "relay.adatum.com"] } },
+      log: () => {},
+    });
+    const client = new ExchangeOnlineClient({ endpoint: server.url, tenant, auth: new StaticTokenProvider("t") });
+    await client.newInboundConnector({
+      Name: "From on-premises (IP)",
+      ConnectorType: "OnPremises",
+      SenderDomains: ["*"],
+      SenderIPAddresses: ["203.0.113.25"],
+    });
+  });
+  after(() => server.close());
+
+  const inputs = (changes: Partial<InboundConnectorInputs>): InboundConnectorInputs =>
+    connectorInputs(
+      { endpoint: server.url, token: "t" },
+      {
+        tenant,
+        acceptedDomains: ["adatum.com", "relay.adatum.com"],
+        name: "From on-premises (IP)",
+        tlsSenderCertificateName: "relay.adatum.com",
+        owner: "mailflow-guard/migration",
+        ...changes,
+      },
+    );
+  const connectors = () => server.state().tenants[tenant]?.inboundConnectors ?? [];
+
+  it("refuses an unmanaged connector of the same name without adopt, changing nothing", async () => {
+    await assert.rejects(create(inputs({})), {
+      message:
+        'Inbound connector "From on-premises (IP)" already exists in tenant "adatum.onmicrosoft.com" and is not managed by mailflow-guard/migration. Choose another name, adopt it (mailflow-guard:tenants[].adopt.inboundConnector), or remove the existing connector (Remove-InboundConnector "From on-premises (IP)") if it is obsolete.',
+    });
+    assert.deepEqual(
+      connectors().map((c) => [c.TlsSenderCertificateName, c.SenderIPAddresses, c.Comment]),
+      [[null, ["203.0.113.25"], null]],
+    );
+  });
+
+  it("with adopt, updates it in place and marks it as the stack's: still one connector", async () => {
+    const result = await create(inputs({ adopt: true }));
+    assert.deepEqual(
+      connectors().map((c) => [c.Name, c.TlsSenderCertificateName, c.SenderIPAddresses, c.RequireTls, c.Comment]),
+      [
+        [
+          "From on-premises (IP)",
+          "relay.adatum.com",
+          [],
+          true,
+          "Managed by mailflow-guard for mailflow-guard/migration. Changes made here are reverted by the next pulumi up.",
+        ],
+      ],
+    );
+    assert.equal(result.id, connectors()[0]?.Guid);
   });
 });

@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../local-exchange-online/server";
+import { BROWNFIELD_TENANTS, BrownfieldEstate } from "../support/brownfield";
+import { POLICY_PACK, ROOT, Workspace } from "./harness";
+
+/**
+ * From finding to fix, end to end (issue 12): a brownfield estate in the LOCAL STAND-IN for Exchange
+ * Online and the stand-in Exchange Management Shell -> `mailflow-guard audit --live` finds it ->
+ * `mailflow-guard plan` -> the test plays the CA and the Exchange admin (issues the requested
+ * certificates into the expected files) -> the gated `pulumi preview` and `pulumi up` of the
+ * generated stack -> `audit --live` is clean and each tenant has exactly one connector of each kind.
+ */
+const TOKEN = "e2e-plan-token-7c2e";
+const TENANTS = BROWNFIELD_TENANTS;
+const CLI = join(ROOT, "dist", "cli", "main.js");
+
+describe("mailflow-guard plan: a brownfield organization to one certificate and Send Connector per tenant", () => {
+  let server: LocalExchangeOnline;
+  let workspace: Workspace;
+  let onPremState: string;
+  let exportDir: string;
+  let planDir: string;
+  let project: string;
+  let estate: BrownfieldEstate;
+  const live = () => [
+    ...Object.keys(TENANTS).flatMap((tenant) => ["--live", tenant]),
+    "--endpoint",
+    server.url,
+    "--token-env",
+    "MFG_E2E_TOKEN",
+  ];
+  /** The CLI as a user runs it; asynchronously, since Local Exchange Online answers from this process. */
+  const mailflowGuard = (args: string[]) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolvePromise, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], { cwd: workspace.dir, env: { ...workspace.env, MFG_E2E_TOKEN: TOKEN } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+      child.on("error", reject);
+      child.on("close", (code) => resolvePromise({ status: code ?? -1, stdout, stderr }));
+    });
+  const stack = (args: string[]) => workspace.pulumi([...args, "--stack", "migration"], project);
+
+  before(async () => {
+    workspace = new Workspace();
+    onPremState = join(workspace.dir, "onprem.json");
+    exportDir = join(workspace.dir, "exports");
+    planDir = join(workspace.dir, "plan");
+    Object.assign(workspace.env, { MAILFLOW_GUARD_EXO_TOKEN: TOKEN, MFG_FAKE_EXCHANGE_SHELL_STATE: onPremState });
+    server = await startLocalExchangeOnline({ tenants: TENANTS, statePath: join(workspace.dir, "exo.json"), log: () => {} });
+    estate = new BrownfieldEstate(server.url, TOKEN, onPremState, exportDir);
+    await estate.seed();
+    project = workspace.project(ROOT, "dist/program/index.js");
+  });
+  after(async () => {
+    await server?.close();
+    workspace?.dispose();
+  });
+
+  it("audit --live finds the shared IP, the shared certificate and the shared Send Connectors", async () => {
+    const audit = await mailflowGuard(["audit", ...live(), exportDir, "--format", "json"]);
+    assert.equal(audit.status, 1, audit.stderr);
+    const rules = new Set((JSON.parse(audit.stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId));
+    for (const rule of ["sender-ip-not-shared", "certificate-not-shared-across-tenants", "send-connector-per-tenant"])
+      assert.ok(rules.has(rule), rule);
+  });
+
+  it("plans a certificate, a Send Connector and a certificate-based connector per tenant", async () => {
+    const plan = await mailflowGuard(["plan", ...live(), exportDir, "--output", planDir]);
+    assert.equal(plan.status, 0, plan.stderr);
+    assert.equal(
+      plan.stdout,
+      `Plan for 4 tenants: 10 changes, 4 certificate requests. Written to ${planDir}: runbook.md, plan.json, Pulumi.migration.yaml.\n`,
+    );
+    assert.doesNotMatch(
+      readFileSync(join(planDir, "runbook.md"), "utf8") + readFileSync(join(planDir, "plan.json"), "utf8"),
+      new RegExp(TOKEN),
+    );
+  });
+
+  it("the generated stack passes the gate, adopting the existing connectors instead of duplicating them", async () => {
+    // The CA and the Exchange admin: issue each requested certificate into the file the plan expects,
+    // and install it on-premises (it appears in Get-ExchangeCertificate).
+    assert.deepEqual(estate.issueRequestedCertificates(join(planDir, "plan.json"), project), [
+      "certs/adatum.pem",
+      "certs/contoso.pem",
+      "certs/fabrikam.pem",
+      "certs/litware.pem",
+    ]);
+    // The stack config as written, with the stand-in Exchange Management Shell as the on-premises runner.
+    const config = `${readFileSync(join(planDir, "Pulumi.migration.yaml"), "utf8")}  mailflow-guard:onPremisesShell: ["node", ${JSON.stringify(join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js"))}]\n`;
+    writeFileSync(join(project, "Pulumi.migration.yaml"), config);
+    const init = await workspace.pulumi(["stack", "init", "migration"], project);
+    assert.equal(init.code, 0, init.output);
+
+    const preview = await stack(["preview", "--policy-pack", POLICY_PACK]);
+    assert.equal(preview.code, 0, preview.output);
+    assert.doesNotMatch(preview.output, /mandatory/);
+    for (const name of ["From on-premises (IP)", "Hybrid inbound (relay.contoso.com)", "Hybrid inbound (relay.fabrikam.com)"])
+      assert.match(
+        preview.output,
+        new RegExp(
+          `adopts the inbound connector "${name.replace(/[()]/g, "\\$&")}" by name if it exists and this stack does not manage it yet`,
+        ),
+      );
+    for (const name of ["Outbound to Office 365", "Outbound to contoso and fabrikam"])
+      assert.match(
+        preview.output,
+        new RegExp(`adopts the Send Connector "${name}" by name if it exists and this stack does not manage it yet`),
+      );
+    // 4 inbound + 4 send connectors, of which 6 adopt existing ones: nothing is replaced or deleted.
+    const planned = [...preview.output.matchAll(/^ ([+~-]|\+-) {2}pulumi-nodejs:dynamic\/mailflow:(\w+) (\S+) (\w+)/gm)].map(
+      (m) => `${m[3]} ${m[4]}`,
+    );
+    assert.deepEqual(planned.sort(), [
+      "hybrid-adatum-inbound create",
+      "hybrid-adatum-send create",
+      "hybrid-contoso-inbound create",
+      "hybrid-contoso-send create",
+      "hybrid-fabrikam-inbound create",
+      "hybrid-fabrikam-send create",
+      "hybrid-litware-inbound create",
+      "hybrid-litware-send create",
+    ]);
+  });
+
+  it("pulumi up leaves exactly one Send Connector and one OnPremises connector per tenant, and audit --live is clean", async () => {
+    const up = await stack(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
+    assert.equal(up.code, 0, up.output);
+    assert.deepEqual(
+      estate
+        .sendConnectors()
+        .map((c) => [c.Name, c.AddressSpaces])
+        .sort(),
+      [
+        ["Outbound to Office 365", ["SMTP:adatum.mail.onmicrosoft.com;1"]],
+        ["Outbound to contoso and fabrikam", ["SMTP:contoso.mail.onmicrosoft.com;1"]],
+        ["Outbound to fabrikam.onmicrosoft.com", ["SMTP:fabrikam.mail.onmicrosoft.com;1"]],
+        ["Outbound to litware.onmicrosoft.com", ["SMTP:litware.mail.onmicrosoft.com;1"]],
+      ],
+    );
+    for (const tenant of Object.keys(TENANTS)) {
+      const inbound = server.state().tenants[tenant]?.inboundConnectors ?? [];
+      assert.deepEqual(
+        inbound.map((c) => [c.ConnectorType, c.TlsSenderCertificateName, c.SenderIPAddresses]),
+        [["OnPremises", `relay.${tenant.split(".")[0]}.com`, []]],
+        tenant,
+      );
+    }
+    estate.exportOnPremises();
+    const audit = await mailflowGuard(["audit", ...live(), exportDir]);
+    assert.equal(audit.status, 0, audit.stdout + audit.stderr);
+
+    // Planning the migrated organization again: nothing to change.
+    const again = await mailflowGuard(["plan", ...live(), exportDir, "--output", join(workspace.dir, "plan-again")]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^Nothing to change: 4 tenants already have their own certificate and Send Connector\./);
+    assert.equal(JSON.parse(readFileSync(join(workspace.dir, "plan-again", "plan.json"), "utf8")).changes, 0);
+    // ...and the same stack config: what the stack now manages is what a fresh plan asks for.
+    assert.equal(
+      readFileSync(join(workspace.dir, "plan-again", "Pulumi.migration.yaml"), "utf8"),
+      readFileSync(join(planDir, "Pulumi.migration.yaml"), "utf8"),
+    );
+    const preview = await stack(["preview", "--policy-pack", POLICY_PACK]);
+    assert.equal(preview.code, 0, preview.output);
+    // Adopted and managed now: the same config previews with no change to any connector.
+    assert.doesNotMatch(preview.output, /^ ([+~-]|\+-) {2}pulumi-nodejs:dynamic/m);
+    assert.match(preview.output, /^ {4}pulumi-nodejs:dynamic\/mailflow:InboundConnector hybrid-adatum-inbound {2}$/m);
+  });
+});
