@@ -177,7 +177,7 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
   /** SHA-1 thumbprint of the tenant's certificate. */
   readonly certificateThumbprint: string;
 
-  /** @internal HybridOrganization has already checked the whole organization. */
+  /** Set by HybridOrganization, which has already checked the whole organization; not for programs. */
   static readonly checked = Symbol("checked");
 
   constructor(

@@ -142,12 +142,16 @@ async function migrationAct(): Promise<void> {
   const server = await startLocalExchangeOnline(MIGRATION_PORT, join(dir, "exo-state.json"), seed);
   try {
     const endpoint = `http://127.0.0.1:${MIGRATION_PORT}`;
-    const shellEnv = { MFG_FAKE_EXCHANGE_SHELL_STATE: join(dir, "onprem-state.json") };
+    const shellEnv = {
+      MFG_FAKE_EXCHANGE_SHELL_STATE: join(dir, "onprem-state.json"),
+      MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES: join(dir, "onprem-certificates"),
+    };
     const estate = new BrownfieldEstate(
       endpoint,
       env.MAILFLOW_GUARD_EXO_TOKEN as string,
       shellEnv.MFG_FAKE_EXCHANGE_SHELL_STATE,
       join(dir, "exports"),
+      shellEnv.MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES,
     );
     await estate.seed();
     const inputs = [

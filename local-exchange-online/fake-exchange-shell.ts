@@ -636,7 +636,10 @@ function findCertificate(thumbprint: string): { Issuer: string; Subject: string 
     const facts = parseCertificatePem(fs.readFileSync(path.join(folder, file), "utf8"), file);
     if (facts.thumbprint === wanted) return { Issuer: facts.issuer, Subject: facts.subject };
   }
-  throw new CmdletFailure(`The certificate with thumbprint ${wanted} was not found.`);
+  // The stand-in's "certificate store" is a folder: say which one, so a user of the installed package knows what to set.
+  throw new CmdletFailure(
+    `The certificate with thumbprint ${wanted} was not found. (Stand-in: its certificate store is the folder ${folder}${files.length === 0 ? ", which holds no .pem files" : ""}; set ${CERTIFICATES_ENV} to the folder of the public PEMs installed on this stand-in server.)`,
+  );
 }
 
 function loadState(file: string): FakeShellState {

@@ -51,9 +51,14 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     onPremState = join(workspace.dir, "onprem.json");
     exportDir = join(workspace.dir, "exports");
     planDir = join(workspace.dir, "plan");
-    Object.assign(workspace.env, { MAILFLOW_GUARD_EXO_TOKEN: TOKEN, MFG_FAKE_EXCHANGE_SHELL_STATE: onPremState });
+    const certificateStore = join(workspace.dir, "onprem-certificates");
+    Object.assign(workspace.env, {
+      MAILFLOW_GUARD_EXO_TOKEN: TOKEN,
+      MFG_FAKE_EXCHANGE_SHELL_STATE: onPremState,
+      MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES: certificateStore,
+    });
     server = await startLocalExchangeOnline({ tenants: TENANTS, statePath: join(workspace.dir, "exo.json"), log: () => {} });
-    estate = new BrownfieldEstate(server.url, TOKEN, onPremState, exportDir);
+    estate = new BrownfieldEstate(server.url, TOKEN, onPremState, exportDir, certificateStore);
     await estate.seed();
     project = workspace.project(ROOT, "dist/program/index.js");
   });

@@ -139,7 +139,9 @@ describe("as a user: the packed packages in a fresh project outside the checkout
 
     const standIn = await startStandIn(project, join(workspace.dir, "exo.json"));
     stopStandIn = standIn.stop;
-    Object.assign(workspace.env, { MFG_FAKE_EXCHANGE_SHELL_STATE: onPremState });
+    // The stand-in shell's certificate store: the public PEMs "installed" on the stand-in server,
+    // a folder relative to the project (the shell runs there).
+    Object.assign(workspace.env, { MFG_FAKE_EXCHANGE_SHELL_STATE: onPremState, MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES: "certs" });
     const init = await workspace.pulumi(["stack", "init", "dev"], project);
     assert.equal(init.code, 0, init.output);
     await workspace.mustRun(["config", "--stack", "dev", "set", "endpoint", standIn.url], project);

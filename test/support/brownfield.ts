@@ -68,7 +68,16 @@ export class BrownfieldEstate {
     readonly onPremState: string,
     /** Where the on-premises exports are written (<exportDir>/_onprem/). */
     readonly exportDir: string,
+    /** The stand-in shell's certificate store (MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES): what Get-ExchangeCertificate finds. */
+    readonly certificateStore: string,
   ) {}
+
+  /** Installs a certificate on the (stand-in) Exchange servers: exported, and found by Get-ExchangeCertificate. */
+  install(pem: string): void {
+    this.certificates.push(pem);
+    mkdirSync(this.certificateStore, { recursive: true });
+    writeFileSync(join(this.certificateStore, `${parseCertificatePem(pem, "certificate").thumbprint}.pem`), pem);
+  }
 
   /** Creates the connectors of the brownfield estate in the stand-ins (the tenants must already exist there). */
   async seed(): Promise<void> {
@@ -94,7 +103,7 @@ export class BrownfieldEstate {
       });
     }
     const sharedPem = makeCertificatePem({ dnsNames: ["relay.contoso.com", "relay.fabrikam.com"], organization: "Contoso and Fabrikam" });
-    this.certificates.push(sharedPem);
+    this.install(sharedPem);
     const shared = parseCertificatePem(sharedPem, "shared certificate");
     const state: FakeShellState = {
       version: 1,
@@ -136,7 +145,7 @@ export class BrownfieldEstate {
       const pem = makeCertificatePem({ dnsNames: [certificate.dnsName], organization: tenant });
       mkdirSync(dirname(join(projectDir, certificate.file)), { recursive: true });
       writeFileSync(join(projectDir, certificate.file), pem);
-      this.certificates.push(pem);
+      this.install(pem);
       written.push(certificate.file);
     }
     return written;
