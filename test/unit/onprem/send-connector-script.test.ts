@@ -479,8 +479,17 @@ describe("TlsCertificateName from the server's own certificate (Get-ExchangeCert
       assert.equal(created.TlsCertificateName, `<I>${godaddy}<S>${godaddy}`);
       const missing = newSendConnectorScript({ ...spec, name: "other", tlsCertificateThumbprint: "0".repeat(40) });
       await assert.rejects(runPowerShell(missing, { command: [process.execPath, FAKE_SHELL], env }), {
-        message: `PowerShell command "${process.execPath}" exited with code 1: The certificate with thumbprint ${"0".repeat(40)} was not found.`,
+        message: `PowerShell command "${process.execPath}" exited with code 1: The certificate with thumbprint ${"0".repeat(40)} was not found. (Stand-in: its certificate store is the folder ${dir}; set MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES to the folder of the public PEMs installed on this stand-in server.)`,
       });
+      // A store with no certificates at all (an installed package points at none by default): say so.
+      const empty = path.join(dir, "empty");
+      fs.mkdirSync(empty);
+      await assert.rejects(
+        runPowerShell(missing, { command: [process.execPath, FAKE_SHELL], env: { ...env, MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES: empty } }),
+        {
+          message: `PowerShell command "${process.execPath}" exited with code 1: The certificate with thumbprint ${"0".repeat(40)} was not found. (Stand-in: its certificate store is the folder ${empty}, which holds no .pem files; set MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES to the folder of the public PEMs installed on this stand-in server.)`,
+        },
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
