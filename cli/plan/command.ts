@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { EngineConfigInput, Inventory } from "../../policy/src/engine";
+import { CLOUD_NAMES, CLOUDS, cloudByName, cloudsOfTenant, DEFAULT_CLOUD } from "../../policy/src/engine/clouds";
 import type { Collection } from "../collect";
 import { UsageError } from "../errors";
 import { PLAN_USAGE } from "../usage";
@@ -48,12 +49,26 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
     return 2;
   }
   const live = (values.live as string[] | undefined) ?? [];
-  const endpoint = (values.endpoint as string | undefined) ?? "https://outlook.office365.com";
+  // The endpoint written into the stack config: --endpoint, else the admin endpoint of --cloud (the engine's table).
+  const cloudName = values.cloud as string | undefined;
+  const cloud = cloudName === undefined ? CLOUDS[DEFAULT_CLOUD] : cloudByName(cloudName);
+  if (cloud === undefined)
+    throw new UsageError(`Invalid value for --cloud: "${cloudName}". Allowed values are: ${CLOUD_NAMES.join(", ")}.`);
+  const endpoint = (values.endpoint as string | undefined) ?? cloud.adminEndpoint;
+  // A tenant whose initial domain belongs to another cloud would get hosts it cannot use.
+  const foreign = inventory.tenants.filter((t) => cloudsOfTenant(t.name).length > 0 && !cloudsOfTenant(t.name).includes(cloud));
+  if (foreign.length > 0) {
+    io.stderr(
+      `mailflow-guard: cannot plan: ${foreign.map((t) => `"${t.name}"`).join(", ")} ${foreign.length === 1 ? "is not a tenant" : "are not tenants"} of ${cloud.name}. Plan each cloud's tenants separately, with the --cloud they belong to (${CLOUD_NAMES.join(", ")}).\nNo files were written.\n`,
+    );
+    return 2;
+  }
   let plan: ReturnType<typeof planMigration>;
   try {
     plan = planMigration(inventory, {
       stack,
       exchangeOnlineEndpoint: endpoint,
+      cloud: cloud.name,
       engineConfig,
       ...(deps.now !== undefined ? { now: new Date(deps.now) } : {}),
     });

@@ -14,6 +14,7 @@ import {
   type SendConnector,
   tenantSmartHost,
 } from "../../policy/src/engine";
+import { CLOUDS, type CloudName, DEFAULT_CLOUD, mailCloudOf, routingDomainFor } from "../../policy/src/engine/clouds";
 import { overlappingPairs, senderClaims } from "../../policy/src/engine/rules/sender-ip-not-shared";
 import { acceptedNameVerdict } from "../../policy/src/engine/rules/shared";
 
@@ -25,13 +26,14 @@ import { acceptedNameVerdict } from "../../policy/src/engine/rules/shared";
  */
 
 /** Exchange Online's host name the hybrid Send Connector validates (TlsDomain). */
-export const EXO_TLS_DOMAIN = "mail.protection.outlook.com";
 
 export interface PlanOptions {
   /** Stack name of the root project the config is written for. */
   readonly stack: string;
   /** Admin API endpoint written as mailflow-guard:exchangeOnlineEndpoint. */
   readonly exchangeOnlineEndpoint: string;
+  /** The tenants' cloud, written as mailflow-guard:cloud when it is not the default. */
+  readonly cloud?: CloudName;
   /** Evaluate as of this date (certificate expiry). */
   readonly now?: Date;
   /** Folder (relative to the project) the certificate files are expected in. */
@@ -85,6 +87,8 @@ export interface TenantPlan {
   readonly target: {
     readonly addressSpaces: readonly string[];
     readonly smartHosts: readonly string[];
+    /** TlsDomain a DomainValidation Send Connector validates in the tenant's cloud. */
+    readonly tlsDomain: string;
   };
 }
 
@@ -107,6 +111,7 @@ export interface PathAttribution {
 export interface MigrationPlan {
   readonly stack: string;
   readonly exchangeOnlineEndpoint: string;
+  readonly cloud: CloudName;
   readonly sourceTransportServers: readonly string[];
   readonly tenants: readonly TenantPlan[];
   /** Send Connectors on tenant paths that no tenant keeps: removed after the cutover. */
@@ -144,8 +149,9 @@ function label(tenant: string): string {
   return tenant.replace(/\.onmicrosoft\.[a-z]+$/, "");
 }
 
+/** HCW's routing domain in the tenant's cloud (the engine's cloud table); worldwide's form for an unknown suffix. */
 function routingDomain(tenant: string): string {
-  return `${label(tenant)}.mail.onmicrosoft.com`;
+  return routingDomainFor(tenant) ?? `${label(tenant)}.${CLOUDS.O365Default.routingSuffix}`;
 }
 
 function list(values: Iterable<string>): string {
@@ -272,7 +278,7 @@ function sendChanges(
   if (current.dnsRoutingEnabled) changes.push("DNSRoutingEnabled: $true -> $false");
   if (!current.requireTls) changes.push("RequireTLS: $false -> $true");
   if (current.tlsAuthLevel !== "DomainValidation") changes.push(`TlsAuthLevel: ${current.tlsAuthLevel ?? "(none)"} -> DomainValidation`);
-  if (current.tlsDomain !== EXO_TLS_DOMAIN) changes.push(`TlsDomain: ${current.tlsDomain ?? "(none)"} -> ${EXO_TLS_DOMAIN}`);
+  if (current.tlsDomain !== target.tlsDomain) changes.push(`TlsDomain: ${current.tlsDomain ?? "(none)"} -> ${target.tlsDomain}`);
   if (!current.cloudServicesMailEnabled) changes.push("CloudServicesMailEnabled: $false -> $true");
   if (tlsCertificateName === undefined || current.tlsCertificateName !== tlsCertificateName)
     changes.push(`TlsCertificateName: ${current.tlsCertificateName ?? "(none)"} -> ${tlsCertificateName ?? "the new certificate"}`);
@@ -362,7 +368,11 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
     const connectors = onPremisesConnectors(inventory, tenant);
     const current = connectors[0];
     const send = sendOwner.get(tenant);
-    const target = { addressSpaces: [routingDomain(tenant)], smartHosts: [tenantSmartHost(tenant)] };
+    const target = {
+      addressSpaces: [routingDomain(tenant)],
+      smartHosts: [tenantSmartHost(tenant)],
+      tlsDomain: mailCloudOf(tenant).tlsDomain,
+    };
     // The certificate the kept Send Connector presents is kept when it is this tenant's alone, covers the name and is valid.
     const presented = send ? index.certificateOf(send) : undefined;
     const dedicated =
@@ -413,6 +423,7 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
   return {
     stack: options.stack,
     exchangeOnlineEndpoint: options.exchangeOnlineEndpoint,
+    cloud: options.cloud ?? DEFAULT_CLOUD,
     sourceTransportServers: servers,
     tenants,
     removeSendConnectors,
@@ -470,7 +481,7 @@ function checkTarget(
       dnsRoutingEnabled: false,
       requireTls: true,
       tlsAuthLevel: "DomainValidation",
-      tlsDomain: EXO_TLS_DOMAIN,
+      tlsDomain: t.target.tlsDomain,
       cloudServicesMailEnabled: true,
       sourceTransportServers: servers,
       unknown: ["tlsCertificateName", "certificateThumbprint"],

@@ -1,4 +1,5 @@
-import { EXO_TLS_DOMAIN, type MigrationPlan, type TenantPlan } from "./planner";
+import { DEFAULT_CLOUD } from "../../policy/src/engine/clouds";
+import type { MigrationPlan, TenantPlan } from "./planner";
 
 /** The three files `mailflow-guard plan` writes, rendered from one MigrationPlan. */
 
@@ -20,6 +21,7 @@ export function renderStackConfig(plan: MigrationPlan, header: string): string {
     "# adopt: the existing connector of that name is taken over (updated in place, marked as this stack's)",
     "# by the first pulumi up; if it does not exist then, it is created.",
     "config:",
+    ...(plan.cloud === DEFAULT_CLOUD ? [] : [`  mailflow-guard:cloud: ${plan.cloud}`]),
     `  mailflow-guard:exchangeOnlineEndpoint: ${y(plan.exchangeOnlineEndpoint)}`,
     `  mailflow-guard:sourceTransportServers: ${yList(plan.sourceTransportServers)}`,
     "  mailflow-guard:tenants:",
@@ -116,7 +118,7 @@ function certificateCommands(t: TenantPlan, servers: readonly string[]): string[
 }
 
 function sendConnectorCommand(t: TenantPlan, servers: readonly string[]): string {
-  const settings = `-AddressSpaces ${psList(t.target.addressSpaces)} -SmartHosts ${psList(t.target.smartHosts)} -DNSRoutingEnabled $false -RequireTLS $true -TlsAuthLevel DomainValidation -TlsDomain ${ps(EXO_TLS_DOMAIN)} -TlsCertificateName "<I>$($c.Issuer)<S>$($c.Subject)" -CloudServicesMailEnabled $true -SourceTransportServers ${psList(servers)} -Fqdn ${ps(t.certificateName)}`;
+  const settings = `-AddressSpaces ${psList(t.target.addressSpaces)} -SmartHosts ${psList(t.target.smartHosts)} -DNSRoutingEnabled $false -RequireTLS $true -TlsAuthLevel DomainValidation -TlsDomain ${ps(t.target.tlsDomain)} -TlsCertificateName "<I>$($c.Issuer)<S>$($c.Subject)" -CloudServicesMailEnabled $true -SourceTransportServers ${psList(servers)} -Fqdn ${ps(t.certificateName)}`;
   const select =
     t.certificate.kind === "keep"
       ? `$c = Get-ExchangeCertificate -Server ${ps(servers[0] as string)} -Thumbprint ${ps(t.certificate.thumbprint as string)}`

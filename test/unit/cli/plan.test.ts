@@ -324,6 +324,22 @@ describe("mailflow-guard plan: the command", () => {
     assert.match(readFileSync(join(out, "Pulumi.cutover.yaml"), "utf8"), /^ {6}certificateName: "relay\.fabrikam\.com"$/m);
   });
 
+  it("writes the admin endpoint of the tenants' cloud, and refuses tenants of another cloud than --cloud", async () => {
+    const worldwide = join(mkdtempSync(join(tmpdir(), "mfg-plan-")), "plan");
+    assert.equal((await cli(["plan", "brownfield", "--now", "2026-06-01", "--output", worldwide])).code, 0);
+    const config = readFileSync(join(worldwide, "Pulumi.migration.yaml"), "utf8");
+    assert.match(config, /^ {2}mailflow-guard:exchangeOnlineEndpoint: "https:\/\/outlook\.office365\.com"$/m);
+    assert.doesNotMatch(config, /mailflow-guard:cloud:/);
+    const gcchigh = join(mkdtempSync(join(tmpdir(), "mfg-plan-")), "plan");
+    const refused = await cli(["plan", "brownfield", "--now", "2026-06-01", "--cloud", "O365USGovGCCHigh", "--output", gcchigh]);
+    assert.equal(refused.code, 2);
+    assert.equal(
+      refused.stderr,
+      'mailflow-guard: cannot plan: "contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com", "northwind.onmicrosoft.com" are not tenants of O365USGovGCCHigh. Plan each cloud\'s tenants separately, with the --cloud they belong to (O365Default, O365USGovGCCHigh, O365USGovDoD, O365China).\nNo files were written.\n',
+    );
+    assert.equal(existsSync(gcchigh), false);
+  });
+
   it("exits 2 and writes nothing when the input cannot support a plan", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mfg-plan-"));
     const tenantDir = join(dir, "exports", "adatum.onmicrosoft.com");
