@@ -53,7 +53,13 @@ for leg in $legs; do
       # Keep only its installed packages from a previous run (set-up reinstalls them when stale).
       find "$copy" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name policy -exec rm -rf {} +
       [ ! -d "$copy/policy" ] || find "$copy/policy" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
-      (cd "$root" && git ls-files -z --cached --others --exclude-standard | xargs -0 -r ls -d 2>/dev/null | tar -cf - -T -) | tar -xf - -C "$copy"
+      # (A tracked file deleted in the working tree is left out.)
+      (
+        cd "$root" &&
+          git ls-files -z --cached --others --exclude-standard |
+          while IFS= read -r -d '' file; do [ ! -e "$file" ] || printf '%s\n' "$file"; done |
+          tar -cf - -T -
+      ) | tar -xf - -C "$copy"
       run_leg floor "$copy" 'dist/test/unit/**/*.test.js' dist/test/e2e/scenarios.test.js dist/test/e2e/provision.test.js || status=1
       ;;
     *)
