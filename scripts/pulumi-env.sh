@@ -42,8 +42,6 @@ export PULUMI_SKIP_CONFIRMATIONS="${PULUMI_SKIP_CONFIRMATIONS:-true}"
 case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac
 mkdir -p "$PULUMI_HOME"
 
-# Node: the leg's pinned Node.js when set-up installed it (the machine's is older than 22, or this
-# is the floor leg); otherwise the machine's.
 # A folder first on PATH, wherever it was before (sourcing again for another leg re-orders).
 mfg_path_first() {
   local rest=":$PATH:"
@@ -51,6 +49,8 @@ mfg_path_first() {
   rest="${rest#:}"
   PATH="$1:${rest%:}"
 }
+# Node: the leg's pinned Node.js when set-up installed it (the machine's is older than 22, or this
+# is the floor leg); otherwise the machine's.
 if [ -x "$MFG_NODE_BIN/node" ]; then mfg_path_first "$MFG_NODE_BIN"; fi
 # Pulumi: the leg's build, or the compatible CLI that set-up found on PATH.
 mfg_pulumi_dir="$MFG_PULUMI_BIN"
