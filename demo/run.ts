@@ -177,7 +177,8 @@ async function migrationAct(): Promise<void> {
     // Run from a copy of the root project, as an admin would with the generated config and certificates.
     const project = join(dir, "project");
     mkdirSync(project);
-    copyFileSync(join(ROOT, "Pulumi.yaml"), join(project, "Pulumi.yaml"));
+    // The package.json below names the program, so Pulumi.yaml's `main` (relative to the checkout) goes.
+    writeFileSync(join(project, "Pulumi.yaml"), readFileSync(join(ROOT, "Pulumi.yaml"), "utf8").replace(/^main:.*\n/m, ""));
     writeFileSync(
       join(project, "package.json"),
       JSON.stringify({ name: "migration", private: true, main: "../../../../dist/program/index.js" }),
