@@ -14,7 +14,7 @@ import {
   type SendConnector,
   tenantSmartHost,
 } from "../../policy/src/engine";
-import { CLOUDS, type CloudName, DEFAULT_CLOUD, mailCloudOf, routingDomainFor } from "../../policy/src/engine/clouds";
+import { type CloudName, cloudsOfTenant, DEFAULT_CLOUD, mailCloudOf, routingDomainFor, tenantPrefix } from "../../policy/src/engine/clouds";
 import { overlappingPairs, senderClaims } from "../../policy/src/engine/rules/sender-ip-not-shared";
 import { acceptedNameVerdict } from "../../policy/src/engine/rules/shared";
 
@@ -24,8 +24,6 @@ import { acceptedNameVerdict } from "../../policy/src/engine/rules/shared";
  * judgement about what is wrong comes from the engine (`evaluate`, its index and helpers); this
  * module only decides what the target is and what it takes to get there.
  */
-
-/** Exchange Online's host name the hybrid Send Connector validates (TlsDomain). */
 
 export interface PlanOptions {
   /** Stack name of the root project the config is written for. */
@@ -141,17 +139,23 @@ function senderIpOverlaps(inventory: Inventory, engineConfig: EngineConfigInput)
   return peers;
 }
 
-const INITIAL_DOMAIN = /\.onmicrosoft\.(com|us|de)$|\.mail\.onmicrosoft\.(com|us|de)$/;
+/**
+ * Microsoft's own domains of a tenant (initial and routing domains, in any cloud of the engine's
+ * table, and the retired Microsoft Cloud Deutschland's): no certificate can carry them.
+ */
+function isMicrosoftDomain(domain: string): boolean {
+  return cloudsOfTenant(domain).length > 0 || /\.onmicrosoft\.de$/.test(domain);
+}
 /** First labels that say "this name is for a relay" (preferred when proposing a name). */
 const RELAY_LABELS = ["relay", "smtp", "mail", "hybrid", "mx"];
 
 function label(tenant: string): string {
-  return tenant.replace(/\.onmicrosoft\.[a-z]+$/, "");
+  return tenantPrefix(tenant, mailCloudOf(tenant));
 }
 
 /** HCW's routing domain in the tenant's cloud (the engine's cloud table); worldwide's form for an unknown suffix. */
 function routingDomain(tenant: string): string {
-  return routingDomainFor(tenant) ?? `${label(tenant)}.${CLOUDS.O365Default.routingSuffix}`;
+  return routingDomainFor(tenant) ?? `${label(tenant)}.${mailCloudOf(tenant).routingSuffix}`;
 }
 
 function list(values: Iterable<string>): string {
@@ -164,16 +168,24 @@ function sameSet(a: readonly string[], b: readonly string[], normalize: (v: stri
   return JSON.stringify(x) === JSON.stringify(y);
 }
 
-/** The tenant's own OnPremises path connectors, enabled ones first, those with a certificate name first. */
-function onPremisesConnectors(inventory: Inventory, tenant: string): InboundConnector[] {
-  return inventory.inboundConnectors
-    .filter((c) => c.tenant === tenant && c.connectorType === "OnPremises" && c.addOnService === undefined)
-    .sort(
+/**
+ * Each tenant's own OnPremises path connectors, enabled ones first, those with a certificate name
+ * first: grouped once per plan (one pass over the connectors, not one per tenant and comparison).
+ */
+function onPremisesConnectorsByTenant(inventory: Inventory): Map<string, InboundConnector[]> {
+  const byTenant = new Map<string, InboundConnector[]>();
+  for (const c of inventory.inboundConnectors) {
+    if (c.connectorType !== "OnPremises" || c.addOnService !== undefined) continue;
+    byTenant.set(c.tenant, [...(byTenant.get(c.tenant) ?? []), c]);
+  }
+  for (const connectors of byTenant.values())
+    connectors.sort(
       (a, b) =>
         Number(b.enabled) - Number(a.enabled) ||
         Number(b.tlsSenderCertificateName !== undefined) - Number(a.tlsSenderCertificateName !== undefined) ||
         a.name.localeCompare(b.name),
     );
+  return byTenant;
 }
 
 /**
@@ -219,7 +231,7 @@ function chooseName(
   }
   const acceptedElsewhere = new Set(inventory.tenants.filter((t) => t.name !== tenant).flatMap((t) => t.acceptedDomains));
   const candidates = acceptedDomains
-    .filter((domain) => !isWildcard(domain) && !INITIAL_DOMAIN.test(domain))
+    .filter((domain) => !isWildcard(domain) && !isMicrosoftDomain(domain))
     .filter((domain) => !acceptedElsewhere.has(domain) && !taken.has(domain))
     .filter((domain) => [...(foreignNames.get(domain) ?? [])].every((t) => t === tenant));
   const rank = (domain: string) => {
@@ -291,10 +303,12 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
   const findings = evaluate(inventory, { ...options.engineConfig, now: now.toISOString() });
   const index = buildIndex(inventory);
   const certificateDir = options.certificateDir ?? "certs";
+  const onPremisesByTenant = onPremisesConnectorsByTenant(inventory);
+  const onPremisesConnectors = (tenant: string): InboundConnector[] => onPremisesByTenant.get(tenant) ?? [];
 
   const inScope = inventory.tenants
     .map((t) => t.name)
-    .filter((t) => onPremisesConnectors(inventory, t).length > 0 || index.sendConnectorsByTenant.has(t))
+    .filter((t) => onPremisesConnectors(t).length > 0 || index.sendConnectorsByTenant.has(t))
     .sort();
   const untouched = inventory.tenants
     .map((t) => t.name)
@@ -339,13 +353,13 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
   const choices = new Map<string, ReturnType<typeof chooseName>>();
   const order = [...inScope].sort((a, b) => {
     const healthy = (t: string) => {
-      const name = onPremisesConnectors(inventory, t)[0]?.tlsSenderCertificateName;
+      const name = onPremisesConnectors(t)[0]?.tlsSenderCertificateName;
       return name !== undefined && !isWildcard(name) && acceptedNameVerdictFor(index, t, name) === "accepted" ? 0 : 1;
     };
     return healthy(a) - healthy(b) || a.localeCompare(b);
   });
   for (const tenant of order) {
-    const choice = chooseName(tenant, onPremisesConnectors(inventory, tenant)[0], inventory, index, taken, foreignNames);
+    const choice = chooseName(tenant, onPremisesConnectors(tenant)[0], inventory, index, taken, foreignNames);
     taken.set(choice.name, tenant);
     choices.set(tenant, choice);
   }
@@ -365,7 +379,7 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
 
   const tenants: TenantPlan[] = inScope.map((tenant) => {
     const choice = choices.get(tenant) as ReturnType<typeof chooseName>;
-    const connectors = onPremisesConnectors(inventory, tenant);
+    const connectors = onPremisesConnectors(tenant);
     const current = connectors[0];
     const send = sendOwner.get(tenant);
     const target = {

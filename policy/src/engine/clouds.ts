@@ -121,7 +121,7 @@ export function mailCloudOf(tenant: string): Cloud {
 }
 
 /** The tenant's name without its cloud suffix: contoso.onmicrosoft.us -> contoso. */
-function tenantPrefix(tenant: string, cloud: Cloud): string {
+export function tenantPrefix(tenant: string, cloud: Cloud): string {
   return tenant.endsWith(`.${cloud.tenantSuffix}`) ? tenant.slice(0, -(cloud.tenantSuffix.length + 1)) : tenant;
 }
 
