@@ -164,6 +164,22 @@ export function mailHostPrefix(host: string): { prefix: string; cloud: Cloud } |
   return undefined;
 }
 
+/**
+ * One key for "this domain's Exchange Online inbound host" and "the host this smart host names":
+ * contoso.com (worldwide) and both contoso-com.mail.protection.outlook.com and its DNSSEC MX
+ * contoso-com.<id>.mx.microsoft give the same key, so a lookup built from domains finds either.
+ */
+export function mailHostKey(domain: string, cloud: Cloud): string {
+  const host = smartHostFor(domain, cloud);
+  return `${cloud.smartHostSuffix} ${host.slice(0, host.indexOf("."))}`;
+}
+
+/** The mailHostKey a smart host names, or undefined when it is none of Exchange Online's inbound hosts. */
+export function mailHostKeyOf(host: string): string | undefined {
+  const mail = mailHostPrefix(host);
+  return mail === undefined ? undefined : `${mail.cloud.smartHostSuffix} ${mail.prefix}`;
+}
+
 /** The tenant prefix of a hybrid routing domain in any cloud: contoso.mail.onmicrosoft.us -> contoso (GCC High/DoD). */
 export function routingDomainTenant(domain: string): string | undefined {
   const name = domain.toLowerCase();

@@ -1,12 +1,4 @@
-import {
-  type Cloud,
-  cloudsOfTenant,
-  isExchangeOnlineMailHost,
-  mailCloudOf,
-  mailHostPrefix,
-  routingDomainTenant,
-  smartHostFor,
-} from "../engine/clouds";
+import { cloudsOfTenant, isExchangeOnlineMailHost, mailCloudOf, mailHostKey, mailHostKeyOf, routingDomainTenant } from "../engine/clouds";
 import { normalizeAddressSpace, normalizeDomain } from "../engine/domain";
 import {
   type Certificate,
@@ -535,27 +527,23 @@ export function tenantRouter(tenants: readonly Tenant[]): (connector: Pick<SendC
   const byHost = new Map<string, string>();
   const byDomain = new Map<string, string[]>();
   const names = new Set<string>();
-  const hostPrefix = (domain: string, cloud: Cloud) => {
-    const host = smartHostFor(domain, cloud);
-    return `${cloud.smartHostSuffix} ${host.slice(0, host.indexOf("."))}`;
-  };
   for (const tenant of tenants) {
     names.add(tenant.name);
     const cloud = mailCloudOf(tenant.name);
-    byHost.set(hostPrefix(tenant.name, cloud), tenant.name);
+    byHost.set(mailHostKey(tenant.name, cloud), tenant.name);
     for (const domain of tenant.acceptedDomains) {
       const owners = byDomain.get(domain);
       if (owners) owners.push(tenant.name);
       else byDomain.set(domain, [tenant.name]);
-      const key = hostPrefix(domain, cloud);
+      const key = mailHostKey(domain, cloud);
       if (cloudsOfTenant(domain).length === 0 && !byHost.has(key)) byHost.set(key, tenant.name);
     }
   }
   return (connector) => {
     const found = new Set<string>();
     for (const host of connector.smartHosts) {
-      const mail = mailHostPrefix(host);
-      const tenant = mail === undefined ? undefined : byHost.get(`${mail.cloud.smartHostSuffix} ${mail.prefix}`);
+      const key = mailHostKeyOf(host);
+      const tenant = key === undefined ? undefined : byHost.get(key);
       if (tenant) found.add(tenant);
     }
     for (const space of connector.addressSpaces) {

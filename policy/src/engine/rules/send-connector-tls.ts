@@ -1,4 +1,4 @@
-import { mailCloudOf, mailHostPrefix } from "../clouds";
+import { mailCloudOf, mailHostKey, mailHostKeyOf } from "../clouds";
 import { type SendConnector, tenantSmartHost } from "../model";
 import type { Draft, Rule } from "../rule";
 import { isUnknown, normalizeHost, tenantRoutingDomain } from "./shared";
@@ -22,15 +22,14 @@ function addressSpaceDomain(entry: string): string {
  */
 function ownedNames(connector: SendConnector, tenants: ReadonlyMap<string, { acceptedDomains: readonly string[] }>) {
   const smartHosts = new Set<string>();
-  const hostPrefixes = new Set<string>();
+  const hostKeys = new Set<string>();
   const addressSpaces = new Set<string>();
   let complete = true;
   for (const name of connector.tenants) {
     const cloud = mailCloudOf(name);
     const add = (domain: string) => {
-      const host = tenantSmartHost(domain, cloud);
-      smartHosts.add(host);
-      hostPrefixes.add(`${cloud.smartHostSuffix} ${host.slice(0, host.indexOf("."))}`);
+      smartHosts.add(tenantSmartHost(domain, cloud));
+      hostKeys.add(mailHostKey(domain, cloud));
     };
     add(name);
     const routing = tenantRoutingDomain(name);
@@ -48,8 +47,8 @@ function ownedNames(connector: SendConnector, tenants: ReadonlyMap<string, { acc
   const ownsHost = (raw: string): boolean => {
     const host = normalizeHost(raw);
     if (smartHosts.has(host)) return true;
-    const mail = mailHostPrefix(host);
-    return mail !== undefined && hostPrefixes.has(`${mail.cloud.smartHostSuffix} ${mail.prefix}`);
+    const key = mailHostKeyOf(host);
+    return key !== undefined && hostKeys.has(key);
   };
   return { ownsHost, addressSpaces, complete };
 }
