@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CLOUD_NAMES, CLOUDS } from "../policy/src/engine/clouds";
 import { evaluate } from "../policy/src/engine/evaluate";
 import { InputError } from "../policy/src/engine/errors";
 import { connectorNameProblem, EXCHANGE_NAME_MAX_LENGTH, hostNameProblem } from "../policy/src/engine/exchange-values";
@@ -52,11 +53,17 @@ export function derivedConnectorName(template: (value: string) => string, field:
   return name;
 }
 
+/** An initial domain of a tenant in any cloud of the engine's table: <name>.<tenantSuffix>. */
+const INITIAL_DOMAIN = new RegExp(
+  `^[a-z0-9-]+\\.(${[...new Set(CLOUD_NAMES.map((name) => CLOUDS[name].tenantSuffix))].map((suffix) => suffix.replaceAll(".", "\\.")).join("|")})$`,
+  "i",
+);
+
 export const TenantArgsSchema = z
   .object({
     /** The tenant's initial domain, e.g. contoso.onmicrosoft.com. */
     name: plainString("tenant.name").regex(
-      /^[a-z0-9-]+\.(onmicrosoft\.com|onmicrosoft\.us|partner\.onmschina\.cn)$/i,
+      INITIAL_DOMAIN,
       "tenant.name must be the tenant's initial domain, such as contoso.onmicrosoft.com",
     ),
     /** The tenant's accepted domains (Get-AcceptedDomain); the certificate name must be one of them. */
