@@ -16,7 +16,7 @@ import {
   parsePackConfig,
   resolveConfig,
 } from "../policy/src/engine";
-import { CLOUD_NAMES, CLOUDS, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
+import { CLOUD_NAMES, CLOUDS, type Cloud, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
 import { Collection, readPath } from "./collect";
 import { UsageError } from "./errors";
 import { type LiveReaderFactory, readLiveTenants, validateLiveOptions } from "./live";
@@ -155,6 +155,8 @@ interface Gathered {
   readonly collection: Collection;
   readonly inventory: Inventory;
   readonly skippedSendConnectors: readonly { input: string; reason: string }[];
+  /** The cloud --cloud named (default worldwide). */
+  readonly cloud: Cloud;
 }
 
 async function gather(values: ReturnType<typeof parse>["values"], positionals: string[], io: CliIo): Promise<Gathered> {
@@ -191,7 +193,7 @@ async function gather(values: ReturnType<typeof parse>["values"], positionals: s
     input: `${connector.ref.source ?? "?"}: send connector "${connector.name}"`,
     reason: "routes to no tenant of this run and not to Exchange Online",
   }));
-  return { collection, inventory, skippedSendConnectors: skipped };
+  return { collection, inventory, skippedSendConnectors: skipped, cloud };
 }
 
 function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: number): Summary {

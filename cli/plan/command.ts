@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { EngineConfigInput, Inventory } from "../../policy/src/engine";
-import { CLOUD_NAMES, CLOUDS, cloudByName, cloudsOfTenant, DEFAULT_CLOUD } from "../../policy/src/engine/clouds";
+import { CLOUD_NAMES, type Cloud, cloudsOfTenant } from "../../policy/src/engine/clouds";
 import type { Collection } from "../collect";
 import { UsageError } from "../errors";
 import { PLAN_USAGE } from "../usage";
@@ -18,7 +18,8 @@ export interface PlanDependencies {
   readonly values: Record<string, unknown>;
   readonly positionals: readonly string[];
   readonly loadConfig: () => EngineConfigInput;
-  readonly gather: () => Promise<{ collection: Collection; inventory: Inventory }>;
+  /** Reads the inputs, as audit does; `cloud` is the one --cloud named (checked there). */
+  readonly gather: () => Promise<{ collection: Collection; inventory: Inventory; cloud: Cloud }>;
   readonly tool: string;
   readonly version: string;
   readonly now?: string;
@@ -40,7 +41,7 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
   if (!STACK_NAME.test(stack))
     throw new UsageError(`--stack "${stack}" is not a stack name. Use letters, digits, "-", "_" and "." only, e.g. migration`);
   const engineConfig = deps.loadConfig();
-  const { collection, inventory } = await deps.gather();
+  const { collection, inventory, cloud } = await deps.gather();
   if (collection.problems.length > 0) {
     for (const problem of collection.problems) io.stderr(`mailflow-guard: ${problem}\n`);
     io.stderr(
@@ -50,10 +51,6 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
   }
   const live = (values.live as string[] | undefined) ?? [];
   // The endpoint written into the stack config: --endpoint, else the admin endpoint of --cloud (the engine's table).
-  const cloudName = values.cloud as string | undefined;
-  const cloud = cloudName === undefined ? CLOUDS[DEFAULT_CLOUD] : cloudByName(cloudName);
-  if (cloud === undefined)
-    throw new UsageError(`Invalid value for --cloud: "${cloudName}". Allowed values are: ${CLOUD_NAMES.join(", ")}.`);
   const endpoint = (values.endpoint as string | undefined) ?? cloud.adminEndpoint;
   // A tenant whose initial domain belongs to another cloud would get hosts it cannot use.
   const foreign = inventory.tenants.filter((t) => cloudsOfTenant(t.name).length > 0 && !cloudsOfTenant(t.name).includes(cloud));
