@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BROWNFIELD_TENANTS, BrownfieldEstate } from "../test/support/brownfield";
+import { copyProject } from "../test/support/project-copy";
 
 /**
  * The README's demo: the policy gate blocking a misconfigured stack, then the root project's
@@ -73,14 +74,12 @@ async function main(): Promise<void> {
 
   banner("1/5  A misconfigured stack: two tenants share one certificate (examples/shared-certificate)");
   // Run from a copy of the project folder, so the stack's config file stays out of the checkout.
-  const sharedDir = join(WORK, "shared-certificate");
-  mkdirSync(sharedDir);
-  copyFileSync(join(ROOT, "examples/shared-certificate/Pulumi.yaml"), join(sharedDir, "Pulumi.yaml"));
-  writeFileSync(
-    join(sharedDir, "package.json"),
-    JSON.stringify({ name: "shared-certificate", private: true, main: "../../../dist/examples/shared-certificate/index.js" }),
+  const sharedDir = copyProject(
+    ROOT,
+    join(ROOT, "examples/shared-certificate"),
+    join(WORK, "shared-certificate"),
+    "dist/examples/shared-certificate/index.js",
   );
-  symlinkSync(join(ROOT, "node_modules"), join(sharedDir, "node_modules"));
   must(pulumi(["stack", "init", "demo"], sharedDir), "pulumi stack init");
   const blocked = pulumi(["preview", "--policy-pack", POLICY], sharedDir);
   if (blocked === 0) throw new Error("the gate let the shared certificate through");
@@ -175,15 +174,7 @@ async function migrationAct(): Promise<void> {
     );
 
     // Run from a copy of the root project, as an admin would with the generated config and certificates.
-    const project = join(dir, "project");
-    mkdirSync(project);
-    // The package.json below names the program, so Pulumi.yaml's `main` (relative to the checkout) goes.
-    writeFileSync(join(project, "Pulumi.yaml"), readFileSync(join(ROOT, "Pulumi.yaml"), "utf8").replace(/^main:.*\n/m, ""));
-    writeFileSync(
-      join(project, "package.json"),
-      JSON.stringify({ name: "migration", private: true, main: "../../../../dist/program/index.js" }),
-    );
-    symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+    const project = copyProject(ROOT, ROOT, join(dir, "project"), "dist/program/index.js");
     const issued = estate.issueRequestedCertificates(join(dir, "plan", "plan.json"), project);
     process.stdout.write(`\n-> a TEST CA (not a real one) issued the requested certificates: ${issued.join(", ")}\n`);
     writeFileSync(

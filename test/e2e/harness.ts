@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { copyProject } from "../support/project-copy";
 
 /**
  * Drives the real Pulumi CLI (the pinned build that scripts/setup.sh put on PATH) against a
@@ -91,18 +92,7 @@ export class Workspace {
    * config files (and their encryption salt) land here, not in the checkout.
    */
   project(source: string, main: string): string {
-    const copy = join(this.dir, "projects", basename(source));
-    mkdirSync(copy, { recursive: true });
-    // The copy's package.json names the program, so a `main:` of the original (a path relative to
-    // it) goes; the rest of Pulumi.yaml stays as it is.
-    const yaml = readFileSync(join(source, "Pulumi.yaml"), "utf8").replace(/^main:.*\n/m, "");
-    writeFileSync(join(copy, "Pulumi.yaml"), yaml);
-    writeFileSync(
-      join(copy, "package.json"),
-      JSON.stringify({ name: basename(source), private: true, main: relative(copy, join(ROOT, main)) }),
-    );
-    symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
-    return copy;
+    return copyProject(ROOT, source, join(this.dir, "projects", basename(source)), main);
   }
 
   /** Starts pulumi in the background; the returned handle can crash its resource provider mid-operation. */
