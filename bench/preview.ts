@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { makeCertificatePem } from "../test/support/certs";
+import { policyPackAt } from "../test/support/policy-pack";
 import type { Estate, GenTenant } from "./generate";
 import { type ProcResult, run, tail } from "./proc";
 
@@ -163,19 +164,8 @@ export function prepareNoopPack(work: string): string {
 
 export type PreviewVariant = "without" | "noop" | "pack";
 
-/**
- * What to give --policy-pack for a pack folder with the CLI in use (scripts/pulumi-env.sh): the
- * folder, or the adapter pointed at it where this environment's language host cannot start packs.
- */
-function packArgument(dir: string): { arg: string; env: NodeJS.ProcessEnv } {
-  const adapter = process.env.MAILFLOW_GUARD_POLICY_PACK;
-  return adapter === undefined || adapter === POLICY_PACK
-    ? { arg: dir, env: {} }
-    : { arg: adapter, env: { MAILFLOW_GUARD_POLICY_PACK_DIR: dir } };
-}
-
 export function preview(stack: PreviewStack, variant: PreviewVariant, noopPack: string): Promise<ProcResult> {
-  const pack = variant === "without" ? undefined : packArgument(variant === "pack" ? POLICY_PACK : noopPack);
+  const pack = variant === "without" ? undefined : policyPackAt(variant === "pack" ? POLICY_PACK : noopPack, POLICY_PACK);
   return run("pulumi", ["preview", "--non-interactive", "--diff=false", ...(pack ? ["--policy-pack", pack.arg] : [])], {
     cwd: stack.dir,
     env: { ...stack.env, ...pack?.env },

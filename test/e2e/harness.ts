@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { policyPackAt as policyPackFor } from "../support/policy-pack";
 import { copyProject } from "../support/project-copy";
 
 /**
@@ -22,7 +23,7 @@ export const POLICY_PACK = process.env.MAILFLOW_GUARD_POLICY_PACK ?? POLICY_DIR;
  * installed package): the folder itself, or the adapter pointed at it.
  */
 export function policyPackAt(dir: string): { arg: string; env: NodeJS.ProcessEnv } {
-  return POLICY_PACK === POLICY_DIR ? { arg: dir, env: {} } : { arg: POLICY_PACK, env: { MAILFLOW_GUARD_POLICY_PACK_DIR: dir } };
+  return policyPackFor(dir, POLICY_DIR);
 }
 
 /** The CLI version the tests expect: what scripts/pulumi-env.sh pinned for this leg. */
