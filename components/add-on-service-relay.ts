@@ -46,6 +46,8 @@ export type { AddOnServiceRelayArgs };
  */
 export class AddOnServiceRelay extends pulumi.ComponentResource {
   readonly inboundConnector: InboundConnector;
+  /** SHA-1 thumbprint of the customer's certificate. */
+  readonly certificateThumbprint: string;
 
   constructor(name: string, args: AddOnServiceRelayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mailflow:exchange:AddOnServiceRelay", name, {}, opts);
@@ -83,9 +85,10 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
       { ...inbound, connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, cloud)) },
       { parent: this },
     );
+    this.certificateThumbprint = inbound.certificateThumbprint as string;
     this.registerOutputs({
       inboundConnectorIdentity: this.inboundConnector.identity,
-      certificateThumbprint: inbound.certificateThumbprint,
+      certificateThumbprint: this.certificateThumbprint,
     });
   }
 }

@@ -43,7 +43,7 @@ export const TenantConnectorPairArgsSchema = z
         fqdn: fqdnArg("sendConnector.fqdn").optional(),
         /** Connector name (at most 64 characters, one line); defaults to "Outbound to <tenant>". */
         name: connectorName("sendConnector.name").optional(),
-        /** Take over an existing, unmanaged Send Connector of this name instead of refusing it. */
+        /** Import the existing Send Connector of this name (Pulumi's import) instead of creating one. */
         adopt: z.boolean().optional(),
       })
       .strict(),
@@ -52,7 +52,7 @@ export const TenantConnectorPairArgsSchema = z
       .object({
         /** Connector name (at most 64 characters, one line); defaults to "Inbound from on-premises (<certificateName>)". */
         name: connectorName("inboundConnector.name").optional(),
-        /** Take over an existing, unmanaged inbound connector of this name instead of refusing it. */
+        /** Import the existing inbound connector of this name (Pulumi's import) instead of creating one. */
         adopt: z.boolean().optional(),
       })
       .strict()
@@ -79,6 +79,8 @@ export interface PairPlan {
   readonly send: Omit<SendConnectorInputs, "shell" | "shellEnv">;
   /** The same props as the pack will see them, for the fail-fast check. */
   readonly resources: PulumiResourceLike[];
+  /** Import IDs of the existing connectors to adopt (Pulumi's import): `<tenant>/<name>` and the Send Connector's name. */
+  readonly imports: { readonly inbound?: string; readonly send?: string };
 }
 
 function owner(): string {
@@ -108,7 +110,6 @@ export function planPair(name: string, args: Parsed): PairPlan {
     cloudServicesMailEnabled: true,
     certificateThumbprint: certificate.thumbprint,
     owner: owner(),
-    ...(args.inboundConnector?.adopt ? { adopt: true } : {}),
   };
   const send: PairPlan["send"] = {
     name: args.sendConnector.name ?? `Outbound to ${tenant}`,
@@ -126,12 +127,15 @@ export function planPair(name: string, args: Parsed): PairPlan {
     certificatePem: args.certificate.pem,
     certificateThumbprint: certificate.thumbprint,
     owner: owner(),
-    ...(args.sendConnector.adopt ? { adopt: true } : {}),
   };
   return {
     cloud,
     inbound,
     send,
+    imports: {
+      ...(args.inboundConnector?.adopt ? { inbound: `${tenant}/${inbound.name}` } : {}),
+      ...(args.sendConnector.adopt ? { send: send.name } : {}),
+    },
     resources: [
       { type: INBOUND_CONNECTOR_TYPE, name: `${name}-inbound`, props: { ...inbound } },
       { type: SEND_CONNECTOR_TYPE, name: `${name}-send`, props: { ...send } },
@@ -196,28 +200,21 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     if (!opts?.[TenantConnectorPair.checked]) checkBeforeCreate(plan.resources, "TenantConnectorPair", name, this);
 
     this.certificateThumbprint = plan.send.certificateThumbprint as string;
-    // Pulumi cannot import dynamic-provider resources (pulumi/pulumi#16175), so an adopted connector
-    // shows as "create" in a preview; say what that create will do.
-    for (const [kind, props] of [
-      ["Send Connector", plan.send],
-      ["inbound connector", plan.inbound],
-    ] as const) {
-      if (props.adopt)
-        pulumi.log.info(
-          `adopts the ${kind} "${props.name}" by name if it exists and this stack does not manage it yet: its create then updates that connector in place (no second connector is made)`,
-          this,
-        );
-    }
     this.sendConnector = new SendConnector(
       `${name}-send`,
       { ...plan.send, shell: parsed.onPremises?.shell ?? [], shellEnv: pulumi.secret(parsed.onPremises?.shellEnv ?? {}) },
-      { parent: this, dependsOn: exchangeOnlineReachable(name, plan.inbound, parsed.exchangeOnline, this) },
+      {
+        parent: this,
+        dependsOn: exchangeOnlineReachable(name, plan.inbound, parsed.exchangeOnline, this),
+        // An adopted connector is imported as it is; the engine then updates what differs (CLI 3.2xx+).
+        ...(plan.imports.send ? { import: plan.imports.send } : {}),
+      },
     );
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,
       { ...plan.inbound, connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, plan.cloud)) },
       // The on-premises side must be able to send with the certificate before Exchange Online requires it.
-      { parent: this, dependsOn: [this.sendConnector] },
+      { parent: this, dependsOn: [this.sendConnector], ...(plan.imports.inbound ? { import: plan.imports.inbound } : {}) },
     );
     this.registerOutputs({
       inboundConnectorIdentity: this.inboundConnector.identity,

@@ -26,6 +26,8 @@ case "$MFG_LEG" in
     ;;
 esac
 export MFG_HOST_VERSION="3.68.0"
+# The Pulumi YAML language host (github.com/pulumi/pulumi-yaml), built from Go modules like the CLI.
+export MFG_YAML_VERSION="1.25.0"
 MFG_CACHE="${MAILFLOW_GUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mailflow-guard}"
 export MFG_CACHE
 export MFG_PULUMI_BIN="$MFG_CACHE/pulumi-v$MFG_PULUMI_VERSION/bin"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes the leg's Pulumi CLI and the Node.js language host available, offline.
+# Makes the leg's Pulumi CLI, the Node.js language host and the Pulumi YAML language host
+# available, offline.
 #
 # 1. A `pulumi` already on PATH is used when it is exactly the leg's version and has the Node.js
 #    language host and the dynamic-provider plugin beside it.
@@ -20,11 +21,6 @@ plugin_src="$MFG_ROOT/node_modules/@pulumi/pulumi"
 [ -x "$plugin_src/pulumi-resource-pulumi-nodejs" ] ||
   die "node_modules/@pulumi/pulumi is missing; run 'npm ci' in $MFG_ROOT first (scripts/setup.sh does)."
 
-if [ -x "$MFG_PULUMI_BIN/pulumi" ] && [ -x "$MFG_PULUMI_BIN/pulumi-language-nodejs" ] &&
-  [ "$("$MFG_PULUMI_BIN/pulumi" version 2>/dev/null)" = "$want" ]; then
-  log "using cached pulumi $want at $MFG_PULUMI_BIN"
-  exit 0
-fi
 
 # A compatible CLI already on PATH (not one of ours).
 if onpath="$(command -v pulumi 2>/dev/null)" && [ "$(dirname "$onpath")" != "$MFG_PULUMI_BIN" ]; then
@@ -34,6 +30,7 @@ if onpath="$(command -v pulumi 2>/dev/null)" && [ "$(dirname "$onpath")" != "$MF
     log "using $onpath ($have) from PATH"
     mkdir -p "$MFG_CACHE"
     printf '%s' "$dir" >"$MFG_CACHE/pulumi-v$MFG_PULUMI_VERSION.path"
+    [ -x "$dir/pulumi-language-yaml" ] || log "no pulumi-language-yaml beside $onpath: Pulumi YAML programs will not run"
     exit 0
   fi
   log "not using $onpath: version '${have:-unknown}' (this leg pins $want with a Node.js language host and the dynamic-provider plugin beside it)"
@@ -65,6 +62,28 @@ build() { # module-dir output-dir version package...
   )
 }
 
+# The Pulumi YAML language host (tools/pulumi-language-yaml pins it), cached by its own version and
+# put beside the CLI, where the CLI looks for language hosts.
+yaml_bin="$MFG_CACHE/pulumi-language-yaml-v$MFG_YAML_VERSION/bin"
+ensure_yaml_host() { # cli-bin-dir
+  if [ ! -x "$yaml_bin/pulumi-language-yaml" ]; then
+    log "building the Pulumi YAML language host v$MFG_YAML_VERSION from Go modules (first run only: about 1-3 minutes on 2 cores)"
+    build tools/pulumi-language-yaml "$tmp/yaml" "v$MFG_YAML_VERSION" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml ||
+      die "go build of the Pulumi YAML language host v$MFG_YAML_VERSION failed (see the messages above); nothing was installed"
+    rm -rf "$yaml_bin"
+    mkdir -p "$(dirname "$yaml_bin")"
+    mv "$tmp/yaml" "$yaml_bin"
+  fi
+  cp "$yaml_bin/pulumi-language-yaml" "$1/"
+}
+
+if [ -x "$MFG_PULUMI_BIN/pulumi" ] && [ -x "$MFG_PULUMI_BIN/pulumi-language-nodejs" ] &&
+  [ "$("$MFG_PULUMI_BIN/pulumi" version 2>/dev/null)" = "$want" ]; then
+  [ -x "$MFG_PULUMI_BIN/pulumi-language-yaml" ] || ensure_yaml_host "$MFG_PULUMI_BIN"
+  log "using cached pulumi $want at $MFG_PULUMI_BIN"
+  exit 0
+fi
+
 started=$SECONDS
 host_bin="$MFG_CACHE/pulumi-language-nodejs-v$MFG_HOST_VERSION/bin"
 if [ ! -x "$host_bin/pulumi-language-nodejs" ]; then
@@ -80,6 +99,7 @@ log "building pulumi $want from Go modules (first run only: the module download 
 build "$MFG_PULUMI_MODULE" "$tmp/bin" "$want" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ||
   die "go build of pulumi $want failed (see the messages above); nothing was installed"
 cp "$host_bin/pulumi-language-nodejs" "$tmp/bin/"
+ensure_yaml_host "$tmp/bin"
 # The dynamic-provider plugin ships in the SDK's npm package.
 cp "$plugin_src/pulumi-resource-pulumi-nodejs" "$tmp/bin/"
 # CLIs before 3.169 start a pack through `pulumi-analyzer-policy`, which Pulumi's own CLI

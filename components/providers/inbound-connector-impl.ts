@@ -11,10 +11,14 @@ import {
   StaticTokenProvider,
 } from "../exo/client";
 import { type ExchangeOnlineConnection, ExchangeOnlineConnectionSchema } from "./connection";
+import { connectionFromEnvironment } from "./environment";
 
 /**
- * CRUD for an Exchange Online inbound connector over the admin REST endpoint. Loaded by the
- * dynamic provider at run time (see inbound-connector.ts) so that only plain data is serialized.
+ * CRUD for an Exchange Online inbound connector over the admin REST endpoint: the provider plugin
+ * (provider/inbound-connector.ts) serves `mailflow:exchange:InboundConnector` with it, and stacks
+ * of mailflow-guard 0.1.x, whose state holds a dynamic provider that loads this module by its
+ * package path (`mailflow-guard/providers/inbound-connector-impl`), still refresh and destroy
+ * through it until their first `pulumi up` moves them to the plugin.
  */
 
 export interface InboundConnectorInputs {
@@ -39,12 +43,15 @@ export interface InboundConnectorInputs {
    * `mailflow-guard plan`): create updates it in place and marks it as this stack's.
    */
   adopt?: boolean;
-  connection: unknown;
+  /** How to reach Exchange Online; absent in the state of an imported connector (then the environment says). */
+  connection?: unknown;
 }
 
 export interface InboundConnectorOutputs extends InboundConnectorInputs {
   identity: string;
   guid: string;
+  /** The connector's Comment as last seen: delete takes only a connector whose Comment is still this, or ours. */
+  comment?: string;
 }
 
 /** The settings that are compared, sent and refreshed, with the cmdlet parameter for each. */
@@ -67,7 +74,12 @@ export function comment(owner: string): string {
 }
 
 function client(inputs: Pick<InboundConnectorInputs, "connection" | "tenant">): ExchangeOnlineClient {
-  const parsed = ExchangeOnlineConnectionSchema.safeParse(inputs.connection);
+  const given =
+    inputs.connection ??
+    connectionFromEnvironment(
+      `The state of the connector for tenant "${inputs.tenant}" holds no Exchange Online credentials (it was imported)`,
+    );
+  const parsed = ExchangeOnlineConnectionSchema.safeParse(given);
   if (!parsed.success) {
     // Never echo the connection object: it holds credentials.
     throw new Error(
@@ -166,9 +178,17 @@ export async function preflight(inputs: InboundConnectorInputs): Promise<void> {
 
 function outputsFrom(
   inputs: InboundConnectorInputs,
-  live: { Identity?: unknown; Name?: unknown; Guid?: unknown },
+  live: { Identity?: unknown; Name?: unknown; Guid?: unknown; Comment?: unknown },
+  comment?: string,
 ): InboundConnectorOutputs {
-  return { ...inputs, identity: String(live.Identity ?? live.Name ?? inputs.name), guid: String(live.Guid ?? "") };
+  const { adopt: _adopt, ...rest } = inputs as InboundConnectorInputs & { __provider?: unknown };
+  delete (rest as { __provider?: unknown }).__provider;
+  return {
+    ...rest,
+    identity: String(live.Identity ?? live.Name ?? inputs.name),
+    guid: String(live.Guid ?? ""),
+    comment: comment ?? (typeof live.Comment === "string" ? live.Comment : ""),
+  };
 }
 
 export async function create(inputs: InboundConnectorInputs): Promise<pulumi.dynamic.CreateResult> {
@@ -194,7 +214,7 @@ export async function create(inputs: InboundConnectorInputs): Promise<pulumi.dyn
     const marking = ours ? {} : { Comment: comment(inputs.owner) };
     if (changed.length > 0 || !ours)
       await exo.setInboundConnector(existing.Identity || inputs.name, { ...parametersFor(inputs, changed), ...marking });
-    return { id: String(existing.Guid || existing.Identity || inputs.name), outs: outputsFrom(inputs, existing) };
+    return { id: String(existing.Guid || existing.Identity || inputs.name), outs: outputsFrom(inputs, existing, comment(inputs.owner)) };
   }
   try {
     const live = await exo.newInboundConnector({
@@ -202,13 +222,13 @@ export async function create(inputs: InboundConnectorInputs): Promise<pulumi.dyn
       Comment: comment(inputs.owner),
       ...(parametersFor(inputs) as Omit<NewInboundConnectorParameters, "Name" | "Comment">),
     });
-    return { id: String(live.Guid || live.Identity || inputs.name), outs: outputsFrom(inputs, live) };
+    return { id: String(live.Guid || live.Identity || inputs.name), outs: outputsFrom(inputs, live, comment(inputs.owner)) };
   } catch (error) {
     // A retry after a 5xx that Exchange had in fact applied answers "already exists": adopt ours.
     if (!(error instanceof ExchangeOnlineError && error.possiblyApplied)) throw error;
     const live = await exo.getInboundConnector(inputs.name);
     if (!live || live.Comment !== comment(inputs.owner)) throw error;
-    return { id: String(live.Guid || live.Identity || inputs.name), outs: outputsFrom(inputs, live) };
+    return { id: String(live.Guid || live.Identity || inputs.name), outs: outputsFrom(inputs, live, comment(inputs.owner)) };
   }
 }
 
@@ -217,12 +237,7 @@ export async function diff(_id: string, olds: InboundConnectorOutputs, news: Inb
     (key) => String(olds[key]).toLowerCase() !== String(news[key]).toLowerCase(),
   );
   const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
-  // `adopt` only matters to create: taking the connector over once is not a later change.
-  const other = (["acceptedDomains", "owner", "addOnService", "certificateThumbprint"] as const).filter(
-    (key) => JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null),
-  );
-  const connectionChanged = JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
-  const changes = [...new Set<string>([...replaces, ...changed, ...other, ...(connectionChanged ? ["connection"] : [])])];
+  const changes = [...new Set<string>([...replaces, ...changed, ...metadataChanges(olds, news, INBOUND_METADATA)])];
   return {
     changes: changes.length > 0,
     replaces: [...replaces],
@@ -236,14 +251,56 @@ export async function update(
   olds: InboundConnectorOutputs,
   news: InboundConnectorInputs,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const exo = client(news);
   const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
+  // Only what state records changed (credentials, owner, the 0.1.x provider code): Exchange is left alone.
+  if (changed.length === 0) return { outs: outputsFrom(news, { Identity: olds.identity, Guid: olds.guid }, olds.comment) };
+  const exo = client(news);
   if (changed.includes("tlsSenderCertificateName")) await verifyAcceptedDomain(exo, news);
-  if (changed.length > 0) await exo.setInboundConnector(olds.identity || olds.name, parametersFor(news, changed));
-  return { outs: { ...olds, ...news, identity: olds.identity, guid: olds.guid } };
+  // A connector this stack imported is marked as its own in the same call that changes it.
+  const marking = olds.comment === comment(news.owner) ? {} : { Comment: comment(news.owner) };
+  await exo.setInboundConnector(olds.identity || olds.name, { ...parametersFor(news, changed), ...marking });
+  return { outs: outputsFrom(news, { Identity: olds.identity, Guid: olds.guid }, comment(news.owner)) };
+}
+
+/** `pulumi import` IDs of inbound connectors: the tenant and the connector's identity (its name or GUID). */
+export function parseImportId(id: string): { tenant: string; identity: string } {
+  const slash = id.indexOf("/");
+  const tenant = slash > 0 ? id.slice(0, slash).trim() : "";
+  const identity = slash > 0 ? id.slice(slash + 1).trim() : "";
+  if (!tenant || !identity || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$|^[0-9a-f-]{36}$/i.test(tenant)) {
+    throw new Error(
+      `import ID "${id}" is not <tenant>/<connector>: give the tenant (its initial domain or ID) and the connector's name, such as "contoso.onmicrosoft.com/Inbound from on-premises".`,
+    );
+  }
+  return { tenant: tenant.toLowerCase(), identity };
+}
+
+/** An existing connector as the provider's inputs, for `pulumi import`: the program that reproduces it. */
+async function importConnector(id: string): Promise<pulumi.dynamic.ReadResult & { inputs?: Record<string, unknown> }> {
+  const { tenant, identity } = parseImportId(id);
+  const exo = client({ tenant });
+  const live = await exo.getInboundConnector(identity);
+  if (!live) return { id: "", props: {} };
+  const acceptedDomains = (await exo.getAcceptedDomains()).map((domain) => String(domain.DomainName ?? domain.Name).toLowerCase()).sort();
+  const current = settingsFromLive(live);
+  const inputs: Record<string, unknown> = {
+    tenant,
+    acceptedDomains,
+    name: String(live.Name ?? identity),
+    ...Object.fromEntries(SETTINGS.map((setting) => [setting, comparable(setting, current[setting]) ?? current[setting]])),
+  };
+  for (const [key, value] of Object.entries(inputs)) if (value === undefined) delete inputs[key];
+  const outputs = {
+    ...inputs,
+    identity: String(live.Identity ?? live.Name ?? identity),
+    guid: String(live.Guid ?? ""),
+    comment: typeof live.Comment === "string" ? live.Comment : "",
+  };
+  return { id, props: outputs, inputs };
 }
 
 export async function read(id: string, props: InboundConnectorOutputs): Promise<pulumi.dynamic.ReadResult> {
+  if (props.tenant === undefined) return importConnector(id);
   const exo = client(props);
   const live = await exo.getInboundConnector(props.identity || props.name);
   if (!live) return { id: "", props: {} }; // deleted out of band: refresh drops it from state
@@ -259,11 +316,26 @@ export async function remove(_id: string, props: InboundConnectorOutputs): Promi
   const exo = client(props);
   const live = await exo.getInboundConnector(props.identity || props.name);
   if (!live) return;
-  if (live.Comment !== comment(props.owner)) {
+  if (live.Comment !== comment(props.owner) && (props.comment === undefined || live.Comment !== props.comment)) {
     // Someone else's connector with this name now: leave it alone.
     throw new Error(
       `Inbound connector "${props.name}" in tenant "${props.tenant}" is no longer marked as managed by ${props.owner} (its Comment changed); not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
     );
   }
   await exo.removeInboundConnector(props.identity || props.name);
+}
+
+/**
+ * Keys that record what the program said rather than what Exchange holds. A change of one of them
+ * is an update that touches nothing in Exchange; one that the old state never had (an imported
+ * connector: the import reads Exchange only) is no change, so an import that matches the program
+ * previews clean. 0.1.x state, which carries its provider's code, is rewritten once.
+ */
+export const INBOUND_METADATA = ["acceptedDomains", "owner", "addOnService", "certificateThumbprint", "connection"] as const;
+
+export function metadataChanges(olds: object, news: object, keys: readonly string[]): string[] {
+  const old = olds as Record<string, unknown>;
+  const next = news as Record<string, unknown>;
+  const changed = keys.filter((key) => key in old && JSON.stringify(old[key] ?? null) !== JSON.stringify(next[key] ?? null));
+  return "__provider" in old ? [...changed, "__provider"] : changed;
 }

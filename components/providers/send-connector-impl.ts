@@ -10,11 +10,15 @@ import {
   setSendConnectorScript,
 } from "../onprem/send-connector-script";
 import { normalizeAddressSpace } from "../../policy/src/engine/domain";
-import { comment } from "./inbound-connector-impl";
+import { comment, metadataChanges } from "./inbound-connector-impl";
+import { shellFromEnvironment } from "./environment";
+import { CLOUD_NAMES, CLOUDS } from "../../policy/src/engine/clouds";
 
 /**
  * CRUD for an on-premises Send Connector: the exact Exchange Management Shell script is generated,
- * exposed as an output (for change-controlled environments) and run by the configured shell.
+ * exposed as an output (for change-controlled environments) and run by the configured shell. The
+ * provider plugin (provider/send-connector.ts) serves `mailflow:exchange:SendConnector` with it;
+ * 0.1.x state still reaches it by package path until its first `pulumi up` (see the inbound one).
  */
 
 export interface SendConnectorInputs {
@@ -46,7 +50,12 @@ export interface SendConnectorOutputs extends SendConnectorInputs {
   identity: string;
   /** The last script generated for this connector, exactly as run. */
   script: string;
+  /** The connector's Comment as last seen (see the inbound connector's). */
+  comment?: string;
 }
+
+/** Keys that record what the program said, not what Exchange holds (see INBOUND_METADATA). */
+const SEND_METADATA = ["tenants", "certificatePem", "certificateThumbprint", "owner", "shell", "shellEnv"] as const;
 
 function spec(inputs: SendConnectorInputs): SendConnectorSpec {
   return {
@@ -68,10 +77,12 @@ function spec(inputs: SendConnectorInputs): SendConnectorSpec {
   };
 }
 
-async function run(inputs: Pick<SendConnectorInputs, "shell" | "shellEnv">, script: string): Promise<unknown> {
+async function run(inputs: Partial<Pick<SendConnectorInputs, "shell" | "shellEnv">>, script: string): Promise<unknown> {
+  // An imported connector's state names no shell: the environment's, else local pwsh.
+  const shell = inputs.shell && inputs.shell.length > 0 ? inputs.shell : shellFromEnvironment();
   const result = await runPowerShell(script, {
-    command: inputs.shell.length > 0 ? inputs.shell : DEFAULT_POWERSHELL_COMMAND,
-    env: { ...process.env, ...inputs.shellEnv },
+    command: shell.length > 0 ? shell : DEFAULT_POWERSHELL_COMMAND,
+    env: { ...process.env, ...(inputs.shellEnv ?? {}) },
   });
   return result.json;
 }
@@ -84,7 +95,7 @@ function isNotFound(error: unknown): boolean {
   );
 }
 
-async function get(inputs: SendConnectorInputs): Promise<SendConnectorOutput | undefined> {
+async function get(inputs: Pick<SendConnectorInputs, "name"> & Partial<SendConnectorInputs>): Promise<SendConnectorOutput | undefined> {
   try {
     return parseSendConnectorOutput(await run(inputs, getSendConnectorScript(inputs.name)));
   } catch (error) {
@@ -124,11 +135,17 @@ export async function create(inputs: SendConnectorInputs): Promise<pulumi.dynami
     // converge it (the new Comment marks it as this stack's).
     const script = setSendConnectorScript(specFromLive(existing, inputs), spec(inputs));
     const live = parseSendConnectorOutput(await run(inputs, script));
-    return { id: live.Guid || live.Identity, outs: { ...inputs, identity: live.Identity, script } };
+    return { id: live.Guid || live.Identity, outs: outputs(inputs, live.Identity, script) };
   }
   const script = newSendConnectorScript(spec(inputs));
   const live = parseSendConnectorOutput(await run(inputs, script));
-  return { id: live.Guid || live.Identity, outs: { ...inputs, identity: live.Identity, script } };
+  return { id: live.Guid || live.Identity, outs: outputs(inputs, live.Identity, script) };
+}
+
+function outputs(inputs: SendConnectorInputs, identity: string, script: string, seen?: string): SendConnectorOutputs {
+  const { adopt: _adopt, ...rest } = inputs;
+  delete (rest as { __provider?: unknown }).__provider;
+  return { ...rest, identity, script, comment: seen ?? comment(inputs.owner) };
 }
 
 const COMPARED = [
@@ -152,20 +169,59 @@ function comparable(value: unknown): string {
 
 export async function diff(_id: string, olds: SendConnectorOutputs, news: SendConnectorInputs): Promise<pulumi.dynamic.DiffResult> {
   const changed: string[] = COMPARED.filter((key) => comparable(olds[key]) !== comparable(news[key]));
-  for (const key of ["tenants", "certificatePem", "owner", "shell"] as const) {
-    if (JSON.stringify(olds[key] ?? null) !== JSON.stringify(news[key] ?? null)) changed.push(key);
-  }
+  changed.push(...metadataChanges(olds, news, SEND_METADATA));
   const replaces = olds.name.toLowerCase() !== news.name.toLowerCase() ? ["name"] : [];
   return { changes: changed.length > 0 || replaces.length > 0, replaces, deleteBeforeReplace: false };
 }
 
 export async function update(_id: string, olds: SendConnectorOutputs, news: SendConnectorInputs): Promise<pulumi.dynamic.UpdateResult> {
-  const script = setSendConnectorScript(spec(olds), spec(news));
+  // Only what state records changed (shell, owner, the 0.1.x provider code): Exchange is left alone.
+  if (COMPARED.every((key) => comparable(olds[key]) === comparable(news[key])))
+    return { outs: outputs(news, olds.identity, olds.script ?? "", olds.comment) };
+  // An imported connector is marked as this stack's (its Comment) by the same script.
+  const before = { ...spec(olds), ...(olds.comment !== undefined ? { comment: olds.comment } : {}) };
+  const script = setSendConnectorScript(before, spec(news));
   const live = parseSendConnectorOutput(await run(news, script));
-  return { outs: { ...news, identity: live.Identity, script } };
+  return { outs: outputs(news, live.Identity, script) };
+}
+
+/** The tenant a connector routes to, from its address space (<name>.mail.onmicrosoft.com) in any cloud of the table. */
+function tenantsFromAddressSpaces(addressSpaces: readonly string[]): string[] {
+  const tenants = new Set<string>();
+  for (const space of addressSpaces) {
+    const address = normalizeAddressSpace(space);
+    for (const cloud of CLOUD_NAMES) {
+      const { routingSuffix, tenantSuffix } = CLOUDS[cloud];
+      if (address.endsWith(`.${routingSuffix}`)) tenants.add(`${address.slice(0, -routingSuffix.length - 1)}.${tenantSuffix}`);
+    }
+  }
+  return [...tenants].sort();
+}
+
+/** An existing Send Connector as the provider's inputs, for `pulumi import` (the ID is its name). */
+async function importConnector(id: string): Promise<pulumi.dynamic.ReadResult & { inputs?: Record<string, unknown> }> {
+  const live = await get({ name: id });
+  if (!live) return { id: "", props: {} };
+  const current = specFromLive(live, { tlsAuthLevel: "EncryptionOnly" } as SendConnectorInputs);
+  const inputs: Record<string, unknown> = {
+    name: live.Name,
+    tenants: tenantsFromAddressSpaces(live.AddressSpaces),
+    addressSpaces: live.AddressSpaces.map(normalizeAddressSpace),
+    smartHosts: live.SmartHosts,
+    dnsRoutingEnabled: live.DNSRoutingEnabled,
+    requireTls: live.RequireTLS,
+    tlsAuthLevel: current.tlsAuthLevel,
+    ...(current.tlsDomain ? { tlsDomain: current.tlsDomain } : {}),
+    ...(current.tlsCertificateName ? { tlsCertificateName: current.tlsCertificateName } : {}),
+    cloudServicesMailEnabled: live.CloudServicesMailEnabled,
+    sourceTransportServers: live.SourceTransportServers,
+    ...(live.Fqdn ? { fqdn: live.Fqdn } : {}),
+  };
+  return { id, props: { ...inputs, identity: live.Identity, script: "", comment: live.Comment ?? "" }, inputs };
 }
 
 export async function read(id: string, props: SendConnectorOutputs): Promise<pulumi.dynamic.ReadResult> {
+  if (props.name === undefined) return importConnector(id);
   const live = await get(props);
   if (!live) return { id: "", props: {} };
   const current = specFromLive(live, props) as unknown as Record<(typeof COMPARED)[number], unknown>;
@@ -179,7 +235,7 @@ export async function read(id: string, props: SendConnectorOutputs): Promise<pul
 export async function remove(_id: string, props: SendConnectorOutputs): Promise<void> {
   const live = await get(props);
   if (!live) return;
-  if (live.Comment !== comment(props.owner)) {
+  if (live.Comment !== comment(props.owner) && (props.comment === undefined || live.Comment !== props.comment)) {
     throw new Error(
       `Send connector "${props.name}" is no longer marked as managed by ${props.owner} (its Comment changed); not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
     );

@@ -1,27 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
-import { lazyProvider } from "./lazy-provider";
+import { LEGACY_SEND_CONNECTOR_TYPE, SEND_CONNECTOR_TYPE } from "../../policy/src/sources/pulumi";
+import { PACKAGE_VERSION } from "../package-version";
 import type { SendConnectorInputs } from "./send-connector-impl";
-
-const provider = lazyProvider("send-connector-impl");
 
 export type SendConnectorArgs = {
   [K in keyof SendConnectorInputs]: pulumi.Input<SendConnectorInputs[K]>;
 };
 
-/** An on-premises Exchange Send Connector (`pulumi-nodejs:dynamic/mailflow:SendConnector`). */
-export class SendConnector extends pulumi.dynamic.Resource {
+/**
+ * An on-premises Exchange Send Connector (`mailflow:exchange:SendConnector`), served by the
+ * package's provider plugin `pulumi-resource-mailflow`. Stacks written by 0.1.x, where it was a
+ * dynamic-provider resource, are carried over by the alias.
+ */
+export class SendConnector extends pulumi.CustomResource {
   declare readonly identity: pulumi.Output<string>;
   /** The Exchange Management Shell script last run for this connector. */
   declare readonly script: pulumi.Output<string>;
 
   constructor(name: string, args: SendConnectorArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      SEND_CONNECTOR_TYPE,
       name,
-      { identity: undefined, script: undefined, ...args },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["shellEnv"] }),
-      "mailflow",
-      "SendConnector",
+      { identity: undefined, script: undefined, comment: undefined, ...args },
+      pulumi.mergeOptions(opts, {
+        version: PACKAGE_VERSION,
+        aliases: [{ type: LEGACY_SEND_CONNECTOR_TYPE }],
+        additionalSecretOutputs: ["shellEnv"],
+      }),
     );
   }
 }

@@ -129,7 +129,7 @@ describe("provisioning through `pulumi up` against the local Exchange Online sta
     assert.equal(preview.code, 0, preview.output);
     assert.match(
       preview.output,
-      /~ pulumi-nodejs:dynamic\/mailflow:InboundConnector: \(update\)\n\s+\[id=[^\]]+\]\n\s+\[urn=[^\]]+::hybrid-fabrikam-inbound\]/,
+      /~ mailflow:exchange:InboundConnector: \(update\)\n\s+\[id=[^\]]+\]\n\s+\[urn=[^\]]+::hybrid-fabrikam-inbound\]/,
     );
     assert.match(preview.output, /~ 1 to update\n\s+12 unchanged/);
     const up = await run(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
@@ -139,7 +139,7 @@ describe("provisioning through `pulumi up` against the local Exchange Online sta
 
   it("adopts, never duplicates, a connector whose create was interrupted after Exchange applied it", async () => {
     const tailspin = () => connectors("tailspintoys.onmicrosoft.com");
-    const target = `urn:pulumi:${stack}::mailflow-guard::mailflow:exchange:HybridOrganization$mailflow:exchange:TenantConnectorPair$pulumi-nodejs:dynamic/mailflow:InboundConnector::hybrid-tailspintoys-inbound`;
+    const target = `urn:pulumi:${stack}::mailflow-guard::mailflow:exchange:HybridOrganization$mailflow:exchange:TenantConnectorPair$mailflow:exchange:InboundConnector::hybrid-tailspintoys-inbound`;
     const removed = await run(["destroy", "--yes", "--skip-preview", "--target", target]);
     assert.equal(removed.code, 0, removed.output);
     assert.equal(tailspin().length, 0);

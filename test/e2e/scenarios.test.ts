@@ -69,7 +69,7 @@ describe("policy pack scenarios through `pulumi preview --policy-pack`", () => {
     assert.equal(result.code, 0, result.output);
     const policies = policySection(result.output);
     assert.match(policies, policyLine("advisory", "security-values-known"), result.output);
-    assert.ok(policies.includes("pulumi-nodejs:dynamic/mailflow:InboundConnector: contoso-inbound"), result.output);
+    assert.ok(policies.includes("mailflow:exchange:InboundConnector: contoso-inbound"), result.output);
   });
 
   it("blocks a certificate that the org-wide table assigns to a tenant of another stack", async () => {

@@ -15,14 +15,12 @@ import type { Rule } from "../engine/rule";
 import { parsePackConfig } from "../engine/pack-config";
 import { rules as allRules } from "../engine/rules";
 import { type RawPackConfig, paragraphError } from "./configure-hook";
-import { INBOUND_CONNECTOR_TYPE, inventoryFromPulumiResources, type PulumiResourceLike, SEND_CONNECTOR_TYPE } from "../sources/pulumi";
+import { connectorKind, inventoryFromPulumiResources, type PulumiResourceLike } from "../sources/pulumi";
 
 /**
  * The policy pack is an adapter: it turns Pulumi resources into the engine's inventory, runs one
  * rule per policy and reports the findings. It decides nothing itself.
  */
-
-const OWN_TYPES = new Set([INBOUND_CONNECTOR_TYPE, SEND_CONNECTOR_TYPE]);
 
 /** The engine config's JSON schema, converted once for every policy that offers a part of it. */
 let engineConfigJsonSchema: { properties: PolicyConfigSchema["properties"] } | undefined;
@@ -113,7 +111,7 @@ function resourcePolicy(rule: Rule, severity: Finding["severity"], name: string,
   return {
     ...policyFields(rule, severity, name, description),
     validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
-      if (!OWN_TYPES.has(args.type)) return;
+      if (connectorKind(args.type) === undefined) return;
       const findings = evaluateResources(
         rule,
         name,
@@ -131,7 +129,7 @@ function stackPolicy(rule: Rule, severity: Finding["severity"], name: string, de
     ...policyFields(rule, severity, name, description),
     validateStack: (args: StackValidationArgs, report: ReportViolation) => {
       const resources = args.resources
-        .filter((resource) => OWN_TYPES.has(resource.type))
+        .filter((resource) => connectorKind(resource.type) !== undefined)
         .map((resource) => ({ type: resource.type, name: resource.name, urn: resource.urn, props: resource.props }));
       const findings = evaluateResources(rule, name, resources, args.getConfig(), report);
       reportAll(findings, severity, report);

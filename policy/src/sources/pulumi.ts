@@ -19,8 +19,18 @@ import {
  * resources (plain JSON). Only mailflow-guard's own custom resources are read.
  */
 
-export const INBOUND_CONNECTOR_TYPE = "pulumi-nodejs:dynamic/mailflow:InboundConnector";
-export const SEND_CONNECTOR_TYPE = "pulumi-nodejs:dynamic/mailflow:SendConnector";
+export const INBOUND_CONNECTOR_TYPE = "mailflow:exchange:InboundConnector";
+export const SEND_CONNECTOR_TYPE = "mailflow:exchange:SendConnector";
+/** The dynamic-provider types of mailflow-guard 0.1.x, still read for stacks not yet upgraded. */
+export const LEGACY_INBOUND_CONNECTOR_TYPE = "pulumi-nodejs:dynamic/mailflow:InboundConnector";
+export const LEGACY_SEND_CONNECTOR_TYPE = "pulumi-nodejs:dynamic/mailflow:SendConnector";
+
+/** Which of mailflow-guard's connectors a resource type is, current or 0.1.x; undefined for any other type. */
+export function connectorKind(type: string): "inbound" | "send" | undefined {
+  if (type === INBOUND_CONNECTOR_TYPE || type === LEGACY_INBOUND_CONNECTOR_TYPE) return "inbound";
+  if (type === SEND_CONNECTOR_TYPE || type === LEGACY_SEND_CONNECTOR_TYPE) return "send";
+  return undefined;
+}
 
 export interface PulumiResourceLike {
   readonly type: string;
@@ -195,7 +205,7 @@ const memo = new Map<string, Normalized>();
 const MEMO_LIMIT = 50_000;
 
 function normalize(resource: PulumiResourceLike, source?: string): Normalized {
-  const inbound = resource.type === INBOUND_CONNECTOR_TYPE;
+  const inbound = connectorKind(resource.type) === "inbound";
   const { values, unknown } = readAll(resource.props, inbound ? INBOUND_KEYS : SEND_KEYS);
   const key = JSON.stringify([resource.type, resource.name, resource.urn ?? null, source ?? null, values, unknown]);
   const known = memo.get(key);
@@ -224,7 +234,7 @@ export function inventoryFromPulumiResources(resources: Iterable<PulumiResourceL
   const problems: string[] = [];
 
   for (const resource of resources) {
-    if (resource.type !== INBOUND_CONNECTOR_TYPE && resource.type !== SEND_CONNECTOR_TYPE) continue;
+    if (connectorKind(resource.type) === undefined) continue;
     const normalized = normalize(resource, source);
     problems.push(...normalized.problems);
     if (normalized.inbound) inboundConnectors.push(normalized.inbound);

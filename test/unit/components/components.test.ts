@@ -32,15 +32,16 @@ const contoso = () => ({
   sendConnector: { sourceTransportServers: ["EX01"] },
   exchangeOnline,
 });
-const customTypes = () => registered.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/mailflow:")).map((r) => `${r.type} ${r.name}`);
+const CUSTOM = new Set(["mailflow:exchange:InboundConnector", "mailflow:exchange:SendConnector"]);
+const customTypes = () => registered.filter((r) => CUSTOM.has(r.type)).map((r) => `${r.type} ${r.name}`);
 
 describe("TenantConnectorPair", () => {
   it("creates one Send Connector and one OnPremises inbound connector, certificate-based", async () => {
     new TenantConnectorPair("contoso", contoso());
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(customTypes().sort(), [
-      "pulumi-nodejs:dynamic/mailflow:InboundConnector contoso-inbound",
-      "pulumi-nodejs:dynamic/mailflow:SendConnector contoso-send",
+      "mailflow:exchange:InboundConnector contoso-inbound",
+      "mailflow:exchange:SendConnector contoso-send",
     ]);
     const send = registered.find((r) => r.name === "contoso-send")?.inputs ?? {};
     const facts = parseCertificatePem(contosoPem, "pem");
@@ -188,10 +189,10 @@ describe("HybridOrganization", () => {
     });
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(customTypes().sort(), [
-      "pulumi-nodejs:dynamic/mailflow:InboundConnector org-contoso-inbound",
-      "pulumi-nodejs:dynamic/mailflow:InboundConnector org-fabrikam-inbound",
-      "pulumi-nodejs:dynamic/mailflow:SendConnector org-contoso-send",
-      "pulumi-nodejs:dynamic/mailflow:SendConnector org-fabrikam-send",
+      "mailflow:exchange:InboundConnector org-contoso-inbound",
+      "mailflow:exchange:InboundConnector org-fabrikam-inbound",
+      "mailflow:exchange:SendConnector org-contoso-send",
+      "mailflow:exchange:SendConnector org-fabrikam-send",
     ]);
   });
 });
