@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { EngineConfigInput, Inventory } from "../../policy/src/engine";
 import { CLOUD_NAMES, type Cloud, cloudsOfTenant } from "../../policy/src/engine/clouds";
 import type { Collection } from "../collect";
 import { UsageError } from "../errors";
 import { PLAN_USAGE } from "../usage";
 import { planMigration, PlanRefusal } from "./planner";
+import { PROJECT_DIR, renderProject } from "./project";
 import { renderPlanJson, renderRunbook, renderStackConfig } from "./render";
 
 /** What `plan` borrows from the audit command, so both read their inputs the same way. */
@@ -87,16 +88,24 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
     ["runbook.md", renderRunbook(plan, { header, read, inputs: auditArgs })],
     ["plan.json", renderPlanJson(plan, { tool: deps.tool, version: deps.version, inputs: read })],
     [`Pulumi.${stack}.yaml`, renderStackConfig(plan, header)],
+    ...renderProject(plan, { header, version: deps.version }),
   ];
   // Everything is rendered before the first write: a refusal or a bug leaves no half-written plan.
   const dir = resolve(io.cwd, output);
   mkdirSync(dir, { recursive: true });
-  for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  for (const [name, text] of files) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   const requests = plan.tenants.filter((t) => t.certificate.kind === "request").length;
+  const written = [
+    ...files.filter(([name]) => !name.startsWith(`${PROJECT_DIR}/`)).map(([name]) => name),
+    `${PROJECT_DIR}/ (a Pulumi YAML project)`,
+  ].join(", ");
   io.stdout(
     plan.changes === 0
-      ? `Nothing to change: ${plan.tenants.length} tenants already have their own certificate and Send Connector. ${files.map(([name]) => name).join(", ")} written to ${output} (the stack config adopts the existing connectors).\n`
-      : `Plan for ${plan.tenants.length} tenants: ${plan.changes} changes, ${requests} certificate ${requests === 1 ? "request" : "requests"}. Written to ${output}: ${files.map(([name]) => name).join(", ")}.\n`,
+      ? `Nothing to change: ${plan.tenants.length} tenants already have their own certificate and Send Connector. ${written} written to ${output} (the project imports the existing connectors).\n`
+      : `Plan for ${plan.tenants.length} tenants: ${plan.changes} changes, ${requests} certificate ${requests === 1 ? "request" : "requests"}. Written to ${output}: ${written}.\n`,
   );
   return 0;
 }

@@ -1,3 +1,4 @@
+import { projectOwner } from "./project";
 import {
   buildIndex,
   coveringName,
@@ -303,6 +304,7 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
   const findings = evaluate(inventory, { ...options.engineConfig, now: now.toISOString() });
   const index = buildIndex(inventory);
   const certificateDir = options.certificateDir ?? "certs";
+  const owner = projectOwner(options.stack);
   const onPremisesByTenant = onPremisesConnectorsByTenant(inventory);
   const onPremisesConnectors = (tenant: string): InboundConnector[] => onPremisesByTenant.get(tenant) ?? [];
 
@@ -410,11 +412,17 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
       keptName: choice.kept,
       reason: choice.reason,
       certificate,
+      // An existing connector is imported, unless the plan's own stack already manages it (it is in its state).
       inbound: current
-        ? { name: current.name, adopt: true, current, changes: inboundChanges(current, choice.name) }
+        ? { name: current.name, adopt: current.managedBy !== owner, current, changes: inboundChanges(current, choice.name) }
         : { name: `Inbound from on-premises (${choice.name})`, adopt: false, changes: ["new connector"] },
       send: send
-        ? { name: send.name, adopt: true, current: send, changes: sendChanges(send, target, servers, tlsCertificateName) }
+        ? {
+            name: send.name,
+            adopt: send.managedBy !== owner,
+            current: send,
+            changes: sendChanges(send, target, servers, tlsCertificateName),
+          }
         : { name: `Outbound to ${tenant}`, adopt: false, changes: ["new connector"] },
       removeInbound: connectors.slice(1),
       target,

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { normalizeAddressSpace } from "../../policy/src/engine/domain";
 import { evaluate } from "../../policy/src/engine/evaluate";
+import { managedComment } from "../../policy/src/engine/ownership";
 import { describe } from "../../policy/src/engine/findings";
 import { INBOUND_CONNECTOR_TYPE, inventoryFromPulumiResources } from "../../policy/src/sources/pulumi";
 import {
@@ -69,9 +70,8 @@ const PARAMETERS = {
 type Setting = keyof typeof PARAMETERS;
 const SETTINGS = Object.keys(PARAMETERS) as Setting[];
 
-export function comment(owner: string): string {
-  return `Managed by mailflow-guard for ${owner}. Changes made here are reverted by the next pulumi up.`;
-}
+/** The Comment that marks a connector as managed by `owner` (the engine's one format). */
+export const comment = managedComment;
 
 function client(inputs: Pick<InboundConnectorInputs, "connection" | "tenant">): ExchangeOnlineClient {
   const given =
@@ -316,13 +316,29 @@ export async function remove(_id: string, props: InboundConnectorOutputs): Promi
   const exo = client(props);
   const live = await exo.getInboundConnector(props.identity || props.name);
   if (!live) return;
-  if (live.Comment !== comment(props.owner) && (props.comment === undefined || live.Comment !== props.comment)) {
+  if (!mayDelete(live.Comment, props)) {
     // Someone else's connector with this name now: leave it alone.
     throw new Error(
-      `Inbound connector "${props.name}" in tenant "${props.tenant}" is no longer marked as managed by ${props.owner} (its Comment changed); not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
+      `Inbound connector "${props.name}" in tenant "${props.tenant}" ${ownershipChanged(props)}; not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
     );
   }
   await exo.removeInboundConnector(props.identity || props.name);
+}
+
+/**
+ * Delete takes a connector only while it is still the one this stack knows: its Comment is this
+ * stack's mark, or (an imported connector) still the Comment it had when this stack last saw it.
+ */
+export function mayDelete(liveComment: unknown, props: { owner?: string; comment?: string }): boolean {
+  const live = typeof liveComment === "string" ? liveComment : "";
+  return (props.owner !== undefined && live === comment(props.owner)) || (props.comment !== undefined && live === props.comment);
+}
+
+/** Why delete refused, in the words of what changed. */
+export function ownershipChanged(props: { owner?: string; comment?: string }): string {
+  return props.owner !== undefined
+    ? `is no longer marked as managed by ${props.owner} (its Comment changed)`
+    : "has another Comment than when this stack imported it";
 }
 
 /**

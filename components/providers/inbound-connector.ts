@@ -3,8 +3,23 @@ import { INBOUND_CONNECTOR_TYPE, LEGACY_INBOUND_CONNECTOR_TYPE } from "../../pol
 import { PACKAGE_VERSION } from "../package-version";
 import type { InboundConnectorInputs } from "./inbound-connector-impl";
 
+/** What the provider's check fills in when a program leaves it out: Exchange's defaults, the owner from the stack. */
+type Defaulted =
+  | "owner"
+  | "connection"
+  | "connectorType"
+  | "senderIPAddresses"
+  | "senderDomains"
+  | "requireTls"
+  | "restrictDomainsToCertificate"
+  | "restrictDomainsToIPAddresses"
+  | "treatMessagesAsInternal"
+  | "cloudServicesMailEnabled";
+
 export type InboundConnectorArgs = {
-  [K in keyof InboundConnectorInputs]: pulumi.Input<InboundConnectorInputs[K]>;
+  [K in keyof (Omit<InboundConnectorInputs, Defaulted> & Partial<Pick<InboundConnectorInputs, Defaulted>>)]: pulumi.Input<
+    InboundConnectorInputs[K]
+  >;
 };
 
 /**

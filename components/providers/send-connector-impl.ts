@@ -10,7 +10,7 @@ import {
   setSendConnectorScript,
 } from "../onprem/send-connector-script";
 import { normalizeAddressSpace } from "../../policy/src/engine/domain";
-import { comment, metadataChanges } from "./inbound-connector-impl";
+import { comment, mayDelete, metadataChanges, ownershipChanged } from "./inbound-connector-impl";
 import { shellFromEnvironment } from "./environment";
 import { CLOUD_NAMES, CLOUDS } from "../../policy/src/engine/clouds";
 
@@ -178,8 +178,9 @@ export async function update(_id: string, olds: SendConnectorOutputs, news: Send
   // Only what state records changed (shell, owner, the 0.1.x provider code): Exchange is left alone.
   if (COMPARED.every((key) => comparable(olds[key]) === comparable(news[key])))
     return { outs: outputs(news, olds.identity, olds.script ?? "", olds.comment) };
-  // An imported connector is marked as this stack's (its Comment) by the same script.
-  const before = { ...spec(olds), ...(olds.comment !== undefined ? { comment: olds.comment } : {}) };
+  // The Comment as Exchange has it (an imported connector's may be empty); the script marks it as this stack's.
+  const { comment: _ours, ...rest } = spec(olds);
+  const before: SendConnectorSpec = olds.comment ? { ...rest, comment: olds.comment } : olds.owner === undefined ? rest : spec(olds);
   const script = setSendConnectorScript(before, spec(news));
   const live = parseSendConnectorOutput(await run(news, script));
   return { outs: outputs(news, live.Identity, script) };
@@ -217,7 +218,11 @@ async function importConnector(id: string): Promise<pulumi.dynamic.ReadResult & 
     sourceTransportServers: live.SourceTransportServers,
     ...(live.Fqdn ? { fqdn: live.Fqdn } : {}),
   };
-  return { id, props: { ...inputs, identity: live.Identity, script: "", comment: live.Comment ?? "" }, inputs };
+  return {
+    id,
+    props: { ...inputs, identity: live.Identity, script: "", comment: typeof live.Comment === "string" ? live.Comment : "" },
+    inputs,
+  };
 }
 
 export async function read(id: string, props: SendConnectorOutputs): Promise<pulumi.dynamic.ReadResult> {
@@ -235,9 +240,9 @@ export async function read(id: string, props: SendConnectorOutputs): Promise<pul
 export async function remove(_id: string, props: SendConnectorOutputs): Promise<void> {
   const live = await get(props);
   if (!live) return;
-  if (live.Comment !== comment(props.owner) && (props.comment === undefined || live.Comment !== props.comment)) {
+  if (!mayDelete(live.Comment, props)) {
     throw new Error(
-      `Send connector "${props.name}" is no longer marked as managed by ${props.owner} (its Comment changed); not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
+      `Send connector "${props.name}" ${ownershipChanged(props)}; not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
     );
   }
   await run(props, removeSendConnectorScript(props.name));

@@ -3,8 +3,20 @@ import { LEGACY_SEND_CONNECTOR_TYPE, SEND_CONNECTOR_TYPE } from "../../policy/sr
 import { PACKAGE_VERSION } from "../package-version";
 import type { SendConnectorInputs } from "./send-connector-impl";
 
+/** What the provider's check fills in when a program leaves it out: Exchange's defaults, the owner from the stack. */
+type Defaulted =
+  | "owner"
+  | "tenants"
+  | "smartHosts"
+  | "dnsRoutingEnabled"
+  | "requireTls"
+  | "tlsAuthLevel"
+  | "cloudServicesMailEnabled"
+  | "shell"
+  | "shellEnv";
+
 export type SendConnectorArgs = {
-  [K in keyof SendConnectorInputs]: pulumi.Input<SendConnectorInputs[K]>;
+  [K in keyof (Omit<SendConnectorInputs, Defaulted> & Partial<Pick<SendConnectorInputs, Defaulted>>)]: pulumi.Input<SendConnectorInputs[K]>;
 };
 
 /**

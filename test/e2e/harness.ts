@@ -101,11 +101,11 @@ export class Workspace {
     const child = spawn("pulumi", [...args, "--non-interactive"], { cwd, env: this.env, stdio: "ignore" });
     const result = new Promise<number>((resolveExit) => child.on("exit", (code) => resolveExit(code ?? -1)));
     return {
-      // SIGKILL of the dynamic provider process (a crash, an OOM kill): the engine itself stays sane.
+      // SIGKILL of the provider plugin's process (a crash, an OOM kill): the engine itself stays sane.
       crashProvider: () => {
         for (const pid of descendants(child.pid ?? -1)) {
           const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-          if (command.includes("dynamic-provider")) process.kill(pid, "SIGKILL");
+          if (command.includes("dist/provider/main.js")) process.kill(pid, "SIGKILL");
         }
       },
       result,

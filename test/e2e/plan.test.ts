@@ -5,14 +5,17 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../local-exchange-online/server";
 import { BROWNFIELD_TENANTS, BrownfieldEstate } from "../support/brownfield";
+import { npm, packTarballs } from "../support/packed";
 import { POLICY_PACK, ROOT, Workspace } from "./harness";
 
 /**
  * From finding to fix, end to end (issue 12): a brownfield estate in the LOCAL STAND-IN for Exchange
  * Online and the stand-in Exchange Management Shell -> `mailflow-guard audit --live` finds it ->
  * `mailflow-guard plan` -> the test plays the CA and the Exchange admin (issues the requested
- * certificates into the expected files) -> the gated `pulumi preview` and `pulumi up` of the
- * generated stack -> `audit --live` is clean and each tenant has exactly one connector of each kind.
+ * certificates into the expected files) -> the Pulumi YAML project the plan wrote, applied from its
+ * own folder outside the checkout with the packed package installed there: the gated preview
+ * imports the existing connectors, `pulumi up` -> `audit --live` is clean and each tenant has
+ * exactly one connector of each kind -> a second plan changes nothing.
  */
 const TOKEN = "e2e-plan-token-7c2e";
 const TENANTS = BROWNFIELD_TENANTS;
@@ -60,7 +63,7 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     server = await startLocalExchangeOnline({ tenants: TENANTS, statePath: join(workspace.dir, "exo.json"), log: () => {} });
     estate = new BrownfieldEstate(server.url, TOKEN, onPremState, exportDir, certificateStore);
     await estate.seed();
-    project = workspace.project(ROOT, "dist/program/index.js");
+    project = join(planDir, "project");
   });
   after(async () => {
     await server?.close();
@@ -80,7 +83,7 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     assert.equal(plan.status, 0, plan.stderr);
     assert.equal(
       plan.stdout,
-      `Plan for 4 tenants: 10 changes, 4 certificate requests. Written to ${planDir}: runbook.md, plan.json, Pulumi.migration.yaml.\n`,
+      `Plan for 4 tenants: 10 changes, 4 certificate requests. Written to ${planDir}: runbook.md, plan.json, Pulumi.migration.yaml, project/ (a Pulumi YAML project).\n`,
     );
     assert.doesNotMatch(
       readFileSync(join(planDir, "runbook.md"), "utf8") + readFileSync(join(planDir, "plan.json"), "utf8"),
@@ -88,7 +91,9 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     );
   });
 
-  it("the generated stack passes the gate, adopting the existing connectors instead of duplicating them", async () => {
+  it("the written project passes the gate, importing the existing connectors instead of duplicating them", async () => {
+    // What a user who installed mailflow-guard does in the folder the plan wrote: npm install.
+    npm(["install", packTarballs(ROOT, join(workspace.dir, "tarballs")).library], project);
     // The CA and the Exchange admin: issue each requested certificate into the file the plan expects,
     // and install it on-premises (it appears in Get-ExchangeCertificate).
     assert.deepEqual(estate.issueRequestedCertificates(join(planDir, "plan.json"), project), [
@@ -98,45 +103,51 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
       "certs/litware.pem",
     ]);
     // The stack config as written, with the stand-in Exchange Management Shell as the on-premises runner.
-    const config = `${readFileSync(join(planDir, "Pulumi.migration.yaml"), "utf8")}  mailflow-guard:onPremisesShell: ["node", ${JSON.stringify(join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js"))}]\n`;
-    writeFileSync(join(project, "Pulumi.migration.yaml"), config);
-    const init = await workspace.pulumi(["stack", "init", "migration"], project);
-    assert.equal(init.code, 0, init.output);
+    const configFile = join(project, "Pulumi.migration.yaml");
+    const written = readFileSync(configFile, "utf8");
+    assert.match(written, /^ {2}mailflow:endpoint: "http:\/\/127\.0\.0\.1:\d+"$/m);
+    writeFileSync(
+      configFile,
+      written.replace(
+        /^ {2}mailflow:onPremisesShell: .*$/m,
+        `  mailflow:onPremisesShell: ["node", ${JSON.stringify(join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js"))}]`,
+      ),
+    );
+    await workspace.mustRun(["stack", "init", "migration"], project);
+    await workspace.mustRun(["config", "--stack", "migration", "set", "--secret", "mailflow:token", TOKEN], project);
 
     const preview = await stack(["preview", "--policy-pack", POLICY_PACK]);
     assert.equal(preview.code, 0, preview.output);
     assert.doesNotMatch(preview.output, /mandatory/);
-    for (const name of ["From on-premises (IP)", "Hybrid inbound (relay.contoso.com)", "Hybrid inbound (relay.fabrikam.com)"])
-      assert.match(
-        preview.output,
-        new RegExp(
-          `adopts the inbound connector "${name.replace(/[()]/g, "\\$&")}" by name if it exists and this stack does not manage it yet`,
-        ),
-      );
-    for (const name of ["Outbound to Office 365", "Outbound to contoso and fabrikam"])
-      assert.match(
-        preview.output,
-        new RegExp(`adopts the Send Connector "${name}" by name if it exists and this stack does not manage it yet`),
-      );
-    // 4 inbound + 4 send connectors, of which 6 adopt existing ones: nothing is replaced or deleted.
-    const planned = [...preview.output.matchAll(/^ ([+~-]|\+-) {2}pulumi-nodejs:dynamic\/mailflow:(\w+) (\S+) (\w+)/gm)].map(
+    // 4 inbound + 4 Send Connectors: the 6 that exist are imported, then updated where the plan changes
+    // them (one line each); 2 are new; nothing is replaced or deleted.
+    const planned = [...preview.output.matchAll(/^ ([+~=-]|\+-) {2}mailflow:exchange:(\w+Connector) (\S+) (\w+)/gm)].map(
       (m) => `${m[3]} ${m[4]}`,
     );
-    assert.deepEqual(planned.sort(), [
-      "hybrid-adatum-inbound create",
-      "hybrid-adatum-send create",
-      "hybrid-contoso-inbound create",
-      "hybrid-contoso-send create",
-      "hybrid-fabrikam-inbound create",
-      "hybrid-fabrikam-send create",
-      "hybrid-litware-inbound create",
-      "hybrid-litware-send create",
+    assert.deepEqual([...new Set(planned)].sort(), [
+      "adatum-inbound import",
+      "adatum-inbound update",
+      "adatum-send import",
+      "adatum-send update",
+      "contoso-inbound import",
+      "contoso-inbound update",
+      "contoso-send import",
+      "contoso-send update",
+      "fabrikam-inbound import",
+      "fabrikam-inbound update",
+      "fabrikam-send create",
+      "litware-inbound import",
+      "litware-inbound update",
+      "litware-send create",
     ]);
+    assert.match(preview.output, /= 6 to import/);
+    assert.doesNotMatch(preview.output, /to replace|to delete/);
   });
 
   it("pulumi up leaves exactly one Send Connector and one OnPremises connector per tenant, and audit --live is clean", async () => {
     const up = await stack(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
     assert.equal(up.code, 0, up.output);
+    assert.match(up.output, /= 6 imported/);
     assert.deepEqual(
       estate
         .sendConnectors()
@@ -161,21 +172,19 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     const audit = await mailflowGuard(["audit", ...live(), exportDir]);
     assert.equal(audit.status, 0, audit.stdout + audit.stderr);
 
-    // Planning the migrated organization again: nothing to change.
+    // Planning the migrated organization again: nothing to change, nothing left to import.
     const again = await mailflowGuard(["plan", ...live(), exportDir, "--output", join(workspace.dir, "plan-again")]);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /^Nothing to change: 4 tenants already have their own certificate and Send Connector\./);
     assert.equal(JSON.parse(readFileSync(join(workspace.dir, "plan-again", "plan.json"), "utf8")).changes, 0);
-    // ...and the same stack config: what the stack now manages is what a fresh plan asks for.
-    assert.equal(
-      readFileSync(join(workspace.dir, "plan-again", "Pulumi.migration.yaml"), "utf8"),
-      readFileSync(join(planDir, "Pulumi.migration.yaml"), "utf8"),
-    );
+    const program = readFileSync(join(workspace.dir, "plan-again", "project", "Pulumi.yaml"), "utf8");
+    assert.doesNotMatch(program, /adopt: true/, "the stack already manages every connector: importing them again would replace them");
+    // The second plan's program, on the same stack: no change to any connector.
+    writeFileSync(join(project, "Pulumi.yaml"), program);
     const preview = await stack(["preview", "--policy-pack", POLICY_PACK]);
     assert.equal(preview.code, 0, preview.output);
-    // Adopted and managed now: the same config previews with no change to any connector.
-    assert.doesNotMatch(preview.output, /^ ([+~-]|\+-) {2}pulumi-nodejs:dynamic/m);
-    // The stack, the organization, four pairs and their eight connectors, all unchanged.
-    assert.match(preview.output, /Resources:\n\s+14 unchanged\n/);
+    assert.doesNotMatch(preview.output, /^ ([+~=-]|\+-) {2}mailflow:exchange/m);
+    // The stack, four pairs and their eight connectors, all unchanged.
+    assert.match(preview.output, /Resources:\n\s+13 unchanged\n/);
   });
 });

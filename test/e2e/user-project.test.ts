@@ -1,16 +1,19 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { newSendConnectorScript } from "../../components/onprem/send-connector-script";
 import { blockedExitCode, policyLine, policyPackAt, policySection, ROOT, Workspace } from "./harness";
+import { installPolicyPack, npm, packTarballs, PLUGIN_REFERENCE, startStandIn } from "../support/packed";
 
 /**
  * mailflow-guard as a user gets it: both packages packed with `npm pack`, installed into a fresh
  * TypeScript project outside the checkout (Pulumi's template tsconfig, an SDK version of its own),
- * gated by the installed pack, provisioned against the stand-ins it ships, then moved to another
- * folder with node_modules reinstalled — as a CI runner with the checkout elsewhere would — and
- * refreshed, changed and destroyed from there.
+ * gated by the installed pack, provisioned against the stand-ins it ships through the package's
+ * provider plugin, an existing Send Connector imported, then moved to another folder with
+ * node_modules reinstalled — as a CI runner with the checkout elsewhere would — and refreshed,
+ * changed and destroyed from there. (test/e2e/upgrade.test.ts takes over 0.1.x state.)
  */
 // A version inside the declared peer range that is neither end of it: npm must keep it, not add its own.
 const USER_SDK = "3.260.0";
@@ -41,7 +44,7 @@ const TEMPLATE_TSCONFIG = {
 // The user's program: two tenants, each its own certificate unless config says to share one.
 const PROGRAM = `import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { TenantConnectorPair } from "mailflow-guard";
+import { SendConnector, TenantConnectorPair } from "mailflow-guard";
 
 const config = new pulumi.Config();
 const exchangeOnline = { endpoint: config.require("endpoint"), token: config.requireSecret("token") };
@@ -62,39 +65,24 @@ export const pairs = tenants.map((tenant) => {
   });
   return pair.certificateThumbprint;
 });
-`;
 
-function npm(args: string[], cwd: string): string {
-  return execFileSync("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, encoding: "utf8", stdio: "pipe" });
-}
-
-/** Starts the Local Exchange Online the package ships, through its installed bin. */
-async function startStandIn(project: string, statePath: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const seed = join(project, "..", "seed.json");
-  writeFileSync(seed, JSON.stringify({ tenants: TENANTS }));
-  const child = spawn(
-    join(project, "node_modules", ".bin", "mailflow-guard-local-exo"),
-    ["--port", "0", "--state", statePath, "--seed", seed, "--token", TOKEN],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const url = await new Promise<string>((resolveUrl, fail) => {
-    let out = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk;
-      const match = /LOCAL_EXO_URL=(\S+)/.exec(out);
-      if (match?.[1]) resolveUrl(match[1]);
-    });
-    child.on("exit", (code) => fail(new Error(`mailflow-guard-local-exo exited ${code} before listening`)));
+// A Send Connector (to another tenant's path) that existed before this stack, imported with \`pulumi import\` and declared here.
+if (config.getBoolean("declareLegacy")) {
+  new SendConnector("legacy-send", {
+    name: "Legacy outbound",
+    tenants: ["northwind.onmicrosoft.com"],
+    addressSpaces: ["northwind.mail.onmicrosoft.com"],
+    smartHosts: ["northwind.mail.protection.outlook.com"],
+    dnsRoutingEnabled: false,
+    requireTls: true,
+    tlsAuthLevel: "DomainValidation",
+    tlsDomain: "mail.protection.outlook.com",
+    cloudServicesMailEnabled: true,
+    sourceTransportServers: ["EX02"],
+    shell: onPremises.shell,
   });
-  return {
-    url,
-    stop: () =>
-      new Promise((done) => {
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-      }),
-  };
 }
+`;
 
 describe("as a user: the packed packages in a fresh project outside the checkout", () => {
   const workspace = new Workspace();
@@ -110,34 +98,24 @@ describe("as a user: the packed packages in a fresh project outside the checkout
 
   before(async () => {
     // npm pack of what was built (set-up built it; publishing runs the same build on prepack).
-    const tarballs = join(workspace.dir, "tarballs");
-    mkdirSync(tarballs, { recursive: true });
-    const library = npm(["pack", "--ignore-scripts", "--pack-destination", tarballs], ROOT).trim().split("\n").at(-1) as string;
-    const policy = npm(["pack", "--ignore-scripts", "--pack-destination", tarballs], join(ROOT, "policy"))
-      .trim()
-      .split("\n")
-      .at(-1) as string;
+    const tarballs = packTarballs(ROOT, join(workspace.dir, "tarballs"));
 
     mkdirSync(project, { recursive: true });
     writeFileSync(
       join(project, "package.json"),
       JSON.stringify({ name: "alice-infra", private: true, main: "index.ts", devDependencies: {}, dependencies: {} }, null, 2),
     );
-    writeFileSync(join(project, "Pulumi.yaml"), "name: alice-infra\nruntime: nodejs\ndescription: two tenants\n");
+    writeFileSync(join(project, "Pulumi.yaml"), `name: alice-infra\nruntime: nodejs\ndescription: two tenants\n${PLUGIN_REFERENCE}`);
     writeFileSync(join(project, "tsconfig.json"), JSON.stringify(TEMPLATE_TSCONFIG, null, 2));
     writeFileSync(join(project, "index.ts"), PROGRAM);
     mkdirSync(join(project, "certs"));
     for (const cert of ["contoso-relay.pem", "fabrikam-relay.pem", "contoso-fabrikam-san.pem"])
       cpSync(join(ROOT, "examples", "certs", cert), join(project, "certs", cert));
-    npm(["install", join(tarballs, library), `@pulumi/pulumi@${USER_SDK}`], project);
+    npm(["install", tarballs.library, `@pulumi/pulumi@${USER_SDK}`], project);
     npm(["install", "--save-dev", "typescript@5.9.3", "@types/node@22"], project);
-    // The pack goes where CI keeps its tools: its own folder, its own pinned runtime.
-    mkdirSync(packDir, { recursive: true });
-    writeFileSync(join(packDir, "package.json"), JSON.stringify({ name: "ci-policy-packs", private: true }));
-    npm(["install", join(tarballs, policy)], packDir);
-    installedPack = join(packDir, "node_modules", "mailflow-guard-policy");
+    installedPack = installPolicyPack(tarballs.policy, packDir);
 
-    const standIn = await startStandIn(project, join(workspace.dir, "exo.json"));
+    const standIn = await startStandIn(project, join(workspace.dir, "exo.json"), TENANTS, TOKEN);
     stopStandIn = standIn.stop;
     // The stand-in shell's certificate store: the public PEMs "installed" on the stand-in server,
     // a folder relative to the project (the shell runs there).
@@ -148,6 +126,12 @@ describe("as a user: the packed packages in a fresh project outside the checkout
     await workspace.mustRun(["config", "--stack", "dev", "set", "--secret", "token", TOKEN], project);
     await workspace.mustRun(["config", "--stack", "dev", "set", "--path", "tenants[0]", "contoso.onmicrosoft.com"], project);
     await workspace.mustRun(["config", "--stack", "dev", "set", "--path", "tenants[1]", "fabrikam.onmicrosoft.com"], project);
+    // How the provider runs on-premises scripts when a resource does not say (an import). The stack's
+    // provider records its configuration at the first up, and \`pulumi import\` uses that record.
+    await workspace.mustRun(
+      ["config", "--stack", "dev", "set", "mailflow:onPremisesShell", '["node_modules/.bin/mailflow-guard-exchange-shell-stand-in"]'],
+      project,
+    );
   });
   after(async () => {
     await stopStandIn();
@@ -206,54 +190,41 @@ describe("as a user: the packed packages in a fresh project outside the checkout
     assertNoPaths((await workspace.mustRun(["stack", "export", "--stack", "dev"], project)).stdout);
   });
 
-  it("takes over a stack whose state mailflow-guard 0.1.0 wrote (absolute paths), with one `pulumi up` that leaves Exchange alone", async () => {
-    // Put the stack into 0.1.0's layout: each connector's provider serialized by 0.1.0's wrapper.
-    const script = `const { runtime } = require("@pulumi/pulumi");
-      const { lazyProvider } = require(${JSON.stringify(join(ROOT, "test/fixtures/layout-0.1.0/lazy-provider.js"))});
-      (async () => {
-        const out = {};
-        for (const module of ["SendConnector", "InboundConnector"]) {
-          const file = module === "SendConnector" ? "send-connector-impl" : "inbound-connector-impl";
-          const provider = lazyProvider(require.resolve("mailflow-guard/providers/" + file));
-          out[module] = (await runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
-        }
-        console.log(JSON.stringify(out));
-      })();`;
-    const old = JSON.parse(execFileSync("node", ["-e", script], { cwd: project, encoding: "utf8" })) as Record<string, string>;
-    const exported = JSON.parse((await workspace.mustRun(["stack", "export", "--stack", "dev"], project)).stdout) as {
-      deployment: { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] };
-    };
-    let rewritten = 0;
-    for (const resource of exported.deployment.resources) {
-      const serialized = old[resource.type.replace("pulumi-nodejs:dynamic/mailflow:", "")];
-      if (!resource.type.startsWith("pulumi-nodejs:dynamic/mailflow:") || serialized === undefined) continue;
-      for (const props of [resource.inputs, resource.outputs]) if (props) props.__provider = serialized;
-      rewritten++;
-    }
-    assert.equal(rewritten, 4);
-    const stateFile = join(workspace.dir, "state-0.1.0.json");
-    writeFileSync(stateFile, JSON.stringify(exported));
-    await workspace.mustRun(["stack", "import", "--stack", "dev", "--file", stateFile], project);
-    assert.ok(
-      (await workspace.mustRun(["stack", "export", "--stack", "dev"], project)).stdout.includes(project),
-      "the 0.1.0 layout names the project folder",
-    );
+  it("imports a Send Connector made outside Pulumi, and the program that declares it previews with no change", async () => {
+    const script = newSendConnectorScript({
+      name: "Legacy outbound",
+      addressSpaces: ["northwind.mail.onmicrosoft.com"],
+      smartHosts: ["northwind.mail.protection.outlook.com"],
+      sourceTransportServers: ["EX02"],
+      requireTls: true,
+      tlsAuthLevel: "DomainValidation",
+      tlsDomain: "mail.protection.outlook.com",
+      cloudServicesMailEnabled: true,
+      dnsRoutingEnabled: false,
+      usage: "Custom",
+    });
+    execFileSync(join(project, "node_modules", ".bin", "mailflow-guard-exchange-shell-stand-in"), [], {
+      input: script,
+      cwd: project,
+      env: workspace.env,
+    });
+    // The engine hands an import the ID only: the shell comes from the provider's configuration (set in before()).
+    const imported = await run([
+      "import",
+      "mailflow:exchange:SendConnector",
+      "legacy-send",
+      "Legacy outbound",
+      "--generate-code=false",
+      "--protect=false",
+      "--yes",
+    ]);
+    assert.equal(imported.code, 0, imported.output);
+    assert.match(imported.output, /= +mailflow:exchange:SendConnector +legacy-send +imported/, imported.output);
 
-    const onpremBefore = readFileSync(onPremState, "utf8");
-    const refresh = await run(["refresh", "--yes", "--skip-preview"]);
-    assert.equal(refresh.code, 0, refresh.output);
-    const up = await workspace.pulumi(
-      ["up", "--stack", "dev", "--yes", "--skip-preview", "--policy-pack", pack().arg],
-      project,
-      pack().env,
-    );
-    assert.equal(up.code, 0, up.output);
-    assert.match(up.output, /4 updated/);
-    assertNoPaths((await workspace.mustRun(["stack", "export", "--stack", "dev"], project)).stdout);
-    assert.equal(readFileSync(onPremState, "utf8"), onpremBefore, "the take-over ran Exchange cmdlets");
-    const again = await workspace.pulumi(["preview", "--stack", "dev", "--policy-pack", pack().arg], project, pack().env);
-    assert.equal(again.code, 0, again.output);
-    assert.doesNotMatch(again.output, /to update|to create|to delete/, again.output);
+    await workspace.mustRun(["config", "--stack", "dev", "set", "declareLegacy", "true"], project);
+    const preview = await workspace.pulumi(["preview", "--stack", "dev", "--policy-pack", pack().arg], project, pack().env);
+    assert.equal(preview.code, 0, preview.output);
+    assert.match(preview.output, /Resources:\n\s+8 unchanged\n/, preview.output);
   });
 
   it("refreshes, changes and destroys from another folder with node_modules reinstalled", async () => {
@@ -277,14 +248,14 @@ describe("as a user: the packed packages in a fresh project outside the checkout
     assert.equal(shrink.code, 0, shrink.output);
     assert.match(shrink.output, /3 deleted/);
     const onprem = JSON.parse(readFileSync(onPremState, "utf8")) as { sendConnectors: { Name: string }[] };
-    assert.deepEqual(
-      onprem.sendConnectors.map((connector) => connector.Name),
-      ["Outbound to contoso.onmicrosoft.com"],
-    );
+    assert.deepEqual(onprem.sendConnectors.map((connector) => connector.Name).sort(), [
+      "Legacy outbound",
+      "Outbound to contoso.onmicrosoft.com",
+    ]);
     const destroy = await run(["destroy", "--yes", "--skip-preview"]);
     assert.equal(destroy.code, 0, destroy.output);
     const after = JSON.parse(readFileSync(onPremState, "utf8")) as { sendConnectors: unknown[] };
-    assert.deepEqual(after.sendConnectors, []);
+    assert.deepEqual(after.sendConnectors, [], "the imported Send Connector is destroyed with the stack");
   });
 
   /** State must name no folder: not the user's home, not the checkout, no absolute path at all. */

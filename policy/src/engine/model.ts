@@ -88,6 +88,8 @@ export const InboundConnectorSchema = z.object({
   addOnService: z.string().optional(),
   /** Certificate the sending side presents on this path, by SHA-1 thumbprint, where known. */
   certificateThumbprint: z.string().optional(),
+  /** The `<project>/<stack>` that manages the connector, from the mark in its Comment. */
+  managedBy: z.string().optional(),
   unknown: unknownFields,
 });
 export type InboundConnector = z.infer<typeof InboundConnectorSchema>;
@@ -110,6 +112,8 @@ export const SendConnectorSchema = z.object({
   fqdn: z.string().optional(),
   /** SHA-1 thumbprint of the certificate TlsCertificateName selects, where known. */
   certificateThumbprint: z.string().optional(),
+  /** The `<project>/<stack>` that manages the connector, from the mark in its Comment. */
+  managedBy: z.string().optional(),
   unknown: unknownFields,
 });
 export type SendConnector = z.infer<typeof SendConnectorSchema>;

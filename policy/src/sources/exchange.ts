@@ -1,3 +1,4 @@
+import { managedByFromComment } from "../engine/ownership";
 import { cloudsOfTenant, isExchangeOnlineMailHost, mailCloudOf, mailHostKey, mailHostKeyOf, routingDomainTenant } from "../engine/clouds";
 import { normalizeAddressSpace, normalizeDomain } from "../engine/domain";
 import {
@@ -382,6 +383,7 @@ export function readInboundConnectors(
       treatMessagesAsInternal: bool("TreatMessagesAsInternal"),
       cloudServicesMailEnabled: bool("CloudServicesMailEnabled"),
       addOnService: name === undefined ? undefined : options.addOnService?.(name, tenant),
+      managedBy: managedByFromComment(field(record, "Comment")),
     };
     if (problems.list.length > before) return;
     const parsed = InboundConnectorSchema.safeParse(withoutUndefined(candidate));
@@ -432,6 +434,7 @@ export function readSendConnectors(json: unknown, source: string): ReadResult<Se
       sourceTransportServers: list(field(record, "SourceTransportServers"))
         .map((v) => domainText(v))
         .filter((v): v is string => v !== undefined),
+      managedBy: managedByFromComment(field(record, "Comment")),
     };
     if (problems.list.length > before) return;
     const parsed = SendConnectorSchema.safeParse(withoutUndefined(candidate));
