@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { makeCertificatePem } from "../test/support/certs";
+import { PLUGIN_REFERENCE } from "../test/support/packed";
 import { policyPackAt } from "../test/support/policy-pack";
 import type { Estate, GenTenant } from "./generate";
 import { type ProcResult, run, tail } from "./proc";
@@ -91,8 +92,8 @@ export interface PreviewStack {
   readonly resources: number;
 }
 
-/** Writes PEMs, the scenario and a project folder; `pulumi stack init` + `config set scenario`. */
-export async function preparePreviewStack(estate: Estate, work: string): Promise<PreviewStack> {
+/** Writes a PEM per certificate and the scenario file (connectors-by-hand's input) under `work`. */
+export function writeScenario(estate: Estate, work: string): { scenario: string; resources: number } {
   mkdirSync(work, { recursive: true });
   const certDir = join(work, "certs");
   mkdirSync(certDir, { recursive: true });
@@ -116,14 +117,14 @@ export async function preparePreviewStack(estate: Estate, work: string): Promise
   const resources = scenarioResources(estate, pems);
   const scenario = join(work, "scenario.json");
   writeFileSync(scenario, JSON.stringify({ description: `bench: ${estate.tenants.length} tenants`, resources }));
-  const project = join(work, "project");
-  mkdirSync(project, { recursive: true });
-  writeFileSync(join(project, "Pulumi.yaml"), "name: connectors-by-hand\nruntime: nodejs\n");
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "bench-preview", private: true, main: relative(project, PROGRAM) }));
-  if (!existsSync(join(project, "node_modules"))) symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+  return { scenario, resources: resources.length };
+}
+
+/** Offline Pulumi settings for a bench project with its own backend and Pulumi home under `work`. */
+export function benchEnv(work: string): NodeJS.ProcessEnv {
   const backend = join(work, "backend");
   mkdirSync(backend, { recursive: true });
-  const env: NodeJS.ProcessEnv = {
+  return {
     ...process.env,
     PULUMI_BACKEND_URL: `file://${backend}`,
     PULUMI_CONFIG_PASSPHRASE: "bench",
@@ -133,6 +134,10 @@ export async function preparePreviewStack(estate: Estate, work: string): Promise
     PULUMI_SKIP_CONFIRMATIONS: "true",
     NO_COLOR: "1",
   };
+}
+
+/** `pulumi stack init bench` and the scenario in its config, in a project folder. */
+export async function initBenchStack(project: string, env: NodeJS.ProcessEnv, scenario: string): Promise<void> {
   const must = async (args: string[]) => {
     const result = await run("pulumi", [...args, "--non-interactive"], { cwd: project, env });
     if (result.code !== 0)
@@ -140,7 +145,19 @@ export async function preparePreviewStack(estate: Estate, work: string): Promise
   };
   await must(["stack", "init", "bench"]);
   await must(["config", "set", "scenario", scenario]);
-  return { dir: project, env, resources: resources.length };
+}
+
+/** Writes PEMs, the scenario and a project folder; `pulumi stack init` + `config set scenario`. */
+export async function preparePreviewStack(estate: Estate, work: string): Promise<PreviewStack> {
+  const { scenario, resources } = writeScenario(estate, work);
+  const project = join(work, "project");
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, "Pulumi.yaml"), `name: connectors-by-hand\nruntime: nodejs\n${PLUGIN_REFERENCE}`);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "bench-preview", private: true, main: relative(project, PROGRAM) }));
+  if (!existsSync(join(project, "node_modules"))) symlinkSync(join(ROOT, "node_modules"), join(project, "node_modules"));
+  const env = benchEnv(work);
+  await initBenchStack(project, env, scenario);
+  return { dir: project, env, resources };
 }
 
 /**

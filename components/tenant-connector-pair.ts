@@ -110,6 +110,8 @@ export function planPair(name: string, args: Parsed): PairPlan {
     cloudServicesMailEnabled: true,
     certificateThumbprint: certificate.thumbprint,
     owner: owner(),
+    // Imported and then marked as this stack's (its Comment), so a later plan knows who manages it.
+    ...(args.inboundConnector?.adopt ? { adopt: true } : {}),
   };
   const send: PairPlan["send"] = {
     name: args.sendConnector.name ?? `Outbound to ${tenant}`,
@@ -127,6 +129,7 @@ export function planPair(name: string, args: Parsed): PairPlan {
     certificatePem: args.certificate.pem,
     certificateThumbprint: certificate.thumbprint,
     owner: owner(),
+    ...(args.sendConnector.adopt ? { adopt: true } : {}),
   };
   return {
     cloud,

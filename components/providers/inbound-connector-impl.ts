@@ -237,7 +237,9 @@ export async function diff(_id: string, olds: InboundConnectorOutputs, news: Inb
     (key) => String(olds[key]).toLowerCase() !== String(news[key]).toLowerCase(),
   );
   const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
-  const changes = [...new Set<string>([...replaces, ...changed, ...metadataChanges(olds, news, INBOUND_METADATA)])];
+  const changes = [
+    ...new Set<string>([...replaces, ...changed, ...metadataChanges(olds, news, INBOUND_METADATA), ...unmarked(olds, news)]),
+  ];
   return {
     changes: changes.length > 0,
     replaces: [...replaces],
@@ -253,7 +255,8 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
   // Only what state records changed (credentials, owner, the 0.1.x provider code): Exchange is left alone.
-  if (changed.length === 0) return { outs: outputsFrom(news, { Identity: olds.identity, Guid: olds.guid }, olds.comment) };
+  if (changed.length === 0 && unmarked(olds, news).length === 0)
+    return { outs: outputsFrom(news, { Identity: olds.identity, Guid: olds.guid }, olds.comment) };
   const exo = client(news);
   if (changed.includes("tlsSenderCertificateName")) await verifyAcceptedDomain(exo, news);
   // A connector this stack imported is marked as its own in the same call that changes it.
@@ -323,6 +326,17 @@ export async function remove(_id: string, props: InboundConnectorOutputs): Promi
     );
   }
   await exo.removeInboundConnector(props.identity || props.name);
+}
+
+/**
+ * A connector a component adopted (imported) is marked as its stack's by the first update after the
+ * import, even when nothing else changes: a later plan reads the mark to know that this stack
+ * manages it. A connector imported with `pulumi import` alone keeps its Comment.
+ */
+export function unmarked(olds: { comment?: string }, news: { adopt?: boolean; owner?: string }): string[] {
+  return news.adopt === true && news.owner !== undefined && olds.comment !== undefined && olds.comment !== comment(news.owner)
+    ? ["comment"]
+    : [];
 }
 
 /**

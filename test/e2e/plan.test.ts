@@ -178,7 +178,7 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     assert.match(again.stdout, /^Nothing to change: 4 tenants already have their own certificate and Send Connector\./);
     assert.equal(JSON.parse(readFileSync(join(workspace.dir, "plan-again", "plan.json"), "utf8")).changes, 0);
     const program = readFileSync(join(workspace.dir, "plan-again", "project", "Pulumi.yaml"), "utf8");
-    assert.doesNotMatch(program, /adopt: true/, "the stack already manages every connector: importing them again would replace them");
+    assert.doesNotMatch(program, /^ +adopt: true$/m, "the stack already manages every connector: importing them again would replace them");
     // The second plan's program, on the same stack: no change to any connector.
     writeFileSync(join(project, "Pulumi.yaml"), program);
     const preview = await stack(["preview", "--policy-pack", POLICY_PACK]);

@@ -221,6 +221,18 @@ describe("import", () => {
     assert.equal((await inboundDiff("id", live as never, { ...program, requireTls: false })).changes, true);
   });
 
+  it("a connector a component adopted is marked as its stack's by the update after the import; one imported by hand is not", async () => {
+    const program = { ...live, owner: "mail/prod", connection: { token: "t" } };
+    assert.equal((await inboundDiff("id", live as never, { ...program, adopt: true })).changes, true);
+    assert.equal((await inboundDiff("id", live as never, program)).changes, false);
+    const marked = {
+      ...live,
+      ...program,
+      comment: "Managed by mailflow-guard for mail/prod. Changes made here are reverted by the next pulumi up.",
+    };
+    assert.equal((await inboundDiff("id", marked, { ...program, adopt: true })).changes, false, "marked once, then left alone");
+  });
+
   it("0.1.x state, which carries its provider's code, is rewritten once", async () => {
     const old = { ...live, owner: "mail/prod", connection: { token: "t" }, __provider: "exports.handler = …" };
     const { __provider: _code, ...program } = old;
