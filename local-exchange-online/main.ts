@@ -128,13 +128,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const readyFile = values["ready-file"] ? path.resolve(values["ready-file"]) : undefined;
-  if (readyFile) {
-    const temp = `${readyFile}.${process.pid}.${randomUUID()}.tmp`;
-    fs.writeFileSync(temp, `${server.url}\n`);
-    fs.renameSync(temp, readyFile);
-  }
-  process.stdout.write(`LOCAL_EXO_URL=${server.url}\n`);
-
+  // Listen for the stop signal before saying where the server is: whoever reads the URL may stop it at once.
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -152,6 +146,12 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
+  if (readyFile) {
+    const temp = `${readyFile}.${process.pid}.${randomUUID()}.tmp`;
+    fs.writeFileSync(temp, `${server.url}\n`);
+    fs.renameSync(temp, readyFile);
+  }
+  process.stdout.write(`LOCAL_EXO_URL=${server.url}\n`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -19,6 +19,7 @@
  * not part of Exchange Online's protocol.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
@@ -94,6 +95,8 @@ export interface FaultSpec {
   afterCommit?: boolean;
   /** Only requests for this cmdlet consume the fault (case-insensitive); others pass it by. */
   cmdlet?: string;
+  /** Only requests for this tenant (as in the URL, case-insensitive) consume the fault; others pass it by. */
+  tenant?: string;
   /** Overrides the error code in the body. */
   code?: string;
   /** Overrides the error message in the body. */
@@ -250,6 +253,7 @@ export const FaultSchema = z
     delayMs: z.int().min(0).max(600_000).optional(),
     afterCommit: z.boolean().optional(),
     cmdlet: z.string().min(1).optional(),
+    tenant: z.string().min(1).optional(),
     code: z.string().min(1).optional(),
     message: z.string().min(1).optional(),
   })
@@ -688,74 +692,70 @@ class Engine {
     return { version: 1, tenants };
   }
 
+  /** Accepted-domain records for a tenant: the first is the default, the first *.onmicrosoft.com the initial domain. */
+  private acceptedDomainRecords(domains: readonly string[], now: string): AcceptedDomainRecord[] {
+    let initialSeen = false;
+    return domains.map((domain, index): AcceptedDomainRecord => {
+      const name = normalizeDomain(domain);
+      const initial = !initialSeen && name.endsWith(".onmicrosoft.com");
+      initialSeen ||= initial;
+      return {
+        Identity: name,
+        Name: name,
+        DomainName: name,
+        DomainType: "Authoritative",
+        Default: index === 0,
+        InitialDomain: initial,
+        MatchSubDomains: false,
+        Guid: this.newGuid(),
+        WhenCreated: now,
+        WhenChanged: now,
+      };
+    });
+  }
+
   private addSeedTenants(): void {
     const now = this.clock().toISOString();
     for (const [key, seedTenant] of Object.entries(this.seed)) {
       const tenantKey = normalizeDomain(key);
       if (this.state.tenants[tenantKey]) continue;
-      let initialSeen = false;
-      const acceptedDomains = seedTenant.acceptedDomains.map((domain, index): AcceptedDomainRecord => {
-        const name = normalizeDomain(domain);
-        const initial = !initialSeen && name.endsWith(".onmicrosoft.com");
-        initialSeen ||= initial;
-        return {
-          Identity: name,
-          Name: name,
-          DomainName: name,
-          DomainType: "Authoritative",
-          Default: index === 0,
-          InitialDomain: initial,
-          MatchSubDomains: false,
-          Guid: this.newGuid(),
-          WhenCreated: now,
-          WhenChanged: now,
-        };
-      });
-      this.state.tenants[tenantKey] = { acceptedDomains, inboundConnectors: [] };
+      this.state.tenants[tenantKey] = {
+        acceptedDomains: this.acceptedDomainRecords(seedTenant.acceptedDomains, now),
+        inboundConnectors: [],
+      };
     }
     for (let i = 1; i <= this.generated; i++) {
       const key = standInTenantName(i);
       if (this.state.tenants[key]) continue;
       const { acceptedDomains, connector } = generatedTenant(i);
-      const record = (domain: string, index: number): AcceptedDomainRecord => ({
-        Identity: domain,
-        Name: domain,
-        DomainName: domain,
-        DomainType: "Authoritative",
-        Default: index === 0,
-        InitialDomain: index === 0,
-        MatchSubDomains: false,
-        Guid: this.newGuid(),
-        WhenCreated: now,
-        WhenChanged: now,
-      });
-      const name = connector.Name as string;
       this.state.tenants[key] = {
-        acceptedDomains: acceptedDomains.map(record),
-        inboundConnectors: [
-          {
-            Identity: name,
-            Name: name,
-            Guid: this.newGuid(),
-            ConnectorType: "OnPremises",
-            ConnectorSource: "Default",
-            Enabled: true,
-            SenderDomains: [],
-            SenderIPAddresses: [],
-            TlsSenderCertificateName: null,
-            RequireTls: false,
-            RestrictDomainsToCertificate: false,
-            RestrictDomainsToIPAddresses: false,
-            TreatMessagesAsInternal: false,
-            CloudServicesMailEnabled: false,
-            Comment: null,
-            WhenCreated: now,
-            WhenChanged: now,
-            ...connector,
-          },
-        ],
+        acceptedDomains: this.acceptedDomainRecords(acceptedDomains, now),
+        inboundConnectors: [{ ...this.connectorRecord(connector.Name as string, "OnPremises", now), ...connector }],
       };
     }
+  }
+
+  /** A connector as New-InboundConnector creates it before its parameters are applied. */
+  private connectorRecord(name: string, type: InboundConnectorRecord["ConnectorType"], now: string): InboundConnectorRecord {
+    return {
+      Identity: name,
+      Name: name,
+      Guid: this.newGuid(),
+      ConnectorType: type,
+      ConnectorSource: "Default",
+      Enabled: true,
+      SenderDomains: [],
+      SenderIPAddresses: [],
+      TlsSenderCertificateName: null,
+      RequireTls: false,
+      RestrictDomainsToCertificate: false,
+      RestrictDomainsToIPAddresses: false,
+      TreatMessagesAsInternal: false,
+      CloudServicesMailEnabled: false,
+      Comment: null,
+      WhenCreated: now,
+      WhenChanged: now,
+    };
   }
 
   reset(): void {
@@ -873,26 +873,11 @@ class Engine {
 
   private newConnector(tenant: TenantState, params: Map<string, BoundValue>): InboundConnectorRecord {
     const name = params.get("Name") as string;
-    const now = this.clock().toISOString();
-    const record: InboundConnectorRecord = {
-      Identity: name,
-      Name: name,
-      Guid: this.newGuid(),
-      ConnectorType: params.get("ConnectorType") as InboundConnectorRecord["ConnectorType"],
-      ConnectorSource: "Default",
-      Enabled: true,
-      SenderDomains: [],
-      SenderIPAddresses: [],
-      TlsSenderCertificateName: null,
-      RequireTls: false,
-      RestrictDomainsToCertificate: false,
-      RestrictDomainsToIPAddresses: false,
-      TreatMessagesAsInternal: false,
-      CloudServicesMailEnabled: false,
-      Comment: null,
-      WhenCreated: now,
-      WhenChanged: now,
-    };
+    const record = this.connectorRecord(
+      name,
+      params.get("ConnectorType") as InboundConnectorRecord["ConnectorType"],
+      this.clock().toISOString(),
+    );
     applySettings(record, params);
     this.validateConnector(tenant, record, null);
     tenant.inboundConnectors.push(record);
@@ -1046,6 +1031,8 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
   let requestCount = 0;
   const recorded: RecordedRequest[] = [];
   const closing = new AbortController();
+  // Every request waiting out --latency-ms listens for the shutdown: many at once is the point.
+  setMaxListeners(0, closing.signal);
   let baseUrl = "";
 
   const validateFaults = (list: unknown[]): FaultSpec[] => {
@@ -1054,9 +1041,11 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
     return parsed.data;
   };
 
-  const takeFault = (cmdletName: string | null): FaultSpec | null => {
+  const takeFault = (cmdletName: string | null, tenant: string): FaultSpec | null => {
     const index = faults.findIndex(
-      (f) => f.cmdlet === undefined || (cmdletName !== null && f.cmdlet.toLowerCase() === cmdletName.toLowerCase()),
+      (f) =>
+        (f.cmdlet === undefined || (cmdletName !== null && f.cmdlet.toLowerCase() === cmdletName.toLowerCase())) &&
+        (f.tenant === undefined || f.tenant.toLowerCase() === tenant.toLowerCase()),
     );
     if (index < 0) return null;
     const [fault] = faults.splice(index, 1);
@@ -1142,7 +1131,7 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
     const cmdletName = typeof cmdletInput?.CmdletName === "string" ? cmdletInput.CmdletName : null;
     entry.cmdletName = cmdletName;
 
-    const fault = takeFault(cmdletName);
+    const fault = takeFault(cmdletName, safeDecode(tenantSegment));
     entry.fault = fault;
     // An "applied, then answered late" fault sleeps after the commit (see below); others before.
     if (fault?.delayMs && !fault.afterCommit) await sleep(fault.delayMs, closing.signal);
@@ -1185,6 +1174,14 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
       return faultOutcome({ ...fault, status: fault.status });
     }
     return { status: 200, body: page(result.value, url, tenantSegment) };
+  }
+
+  function safeDecode(segment: string): string {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
   }
 
   function decodeTenant(segment: string): string {
