@@ -159,6 +159,17 @@ describe("--live-tenants file", () => {
     }
     assert.equal(DEFAULT_CONCURRENCY, 64);
   });
+
+  it("states the default concurrency and the budget in every live command's help", async () => {
+    for (const command of ["audit", "inventory", "plan"]) {
+      const { stdout } = await cli([command, "--help"]);
+      assert.match(
+        stdout,
+        /^ {2}--concurrency <n> +tenants read at once \(default 64, measured: docs\/live-audit\.md; 1 = one by one\);$/m,
+      );
+      assert.match(stdout, /^ {2}--retry-budget <n> +retries \(429, 5xx, network\) the whole run may make \(default: one per tenant, at$/m);
+    }
+  });
 });
 
 describe("SharedPacer: the run's retry budget and the shared pause", () => {
