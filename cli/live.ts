@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { RequestPacer, TokenProvider } from "../components/exo/client";
 import type { InboundConnector, Tenant } from "../policy/src/engine";
-import { formatProblem, readAcceptedDomains, readInboundConnectors } from "../policy/src/sources/exchange";
+import { decodeExportText, formatProblem, readAcceptedDomains, readInboundConnectors } from "../policy/src/sources/exchange";
 import { type Collection, displayPath } from "./collect";
 import { UsageError } from "./errors";
 import { SharedPacer } from "./live/pacer";
@@ -70,7 +70,8 @@ export function liveArguments(
   if (values.liveTenants !== undefined) {
     const path = resolvePath(values.liveTenants);
     try {
-      file = { text: readFileSync(path, "utf8"), shown: displayPath(path, cwd) };
+      // Windows PowerShell's Out-File and > write UTF-16 with a BOM: decoded like the exports.
+      file = { text: decodeExportText(readFileSync(path)), shown: displayPath(path, cwd) };
     } catch (error) {
       throw new UsageError(
         `--live-tenants ${values.liveTenants}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a file with one initial domain or tenant ID per line`,

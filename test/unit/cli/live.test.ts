@@ -137,6 +137,29 @@ describe("--live-tenants file", () => {
     }
   });
 
+  it("reads a list that Windows PowerShell wrote (Out-File: UTF-16 with a byte order mark)", async () => {
+    const server = await startLocalExchangeOnline({ generatedTenants: 2, log: () => {} });
+    try {
+      const text = `\uFEFF${standInTenantName(1)}\r\n${standInTenantName(2)}\r\n`;
+      writeFileSync(join(dir, "utf16.txt"), Buffer.from(text, "utf16le"));
+      const { code, stdout } = await cli([
+        "audit",
+        "--live-tenants",
+        "utf16.txt",
+        "--endpoint",
+        server.url,
+        "--token-env",
+        "EXO_TOKEN",
+        "--format",
+        "json",
+      ]);
+      assert.equal(code, 0, "two healthy tenants, both read");
+      assert.deepEqual(JSON.parse(stdout).summary.live.read, 2);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("refuses a file that cannot be read, and limits that are not whole numbers in range, in one line each", async () => {
     const missing = await cli(["audit", "--live-tenants", "nope.txt", "--token-env", "EXO_TOKEN"]);
     assert.equal(missing.code, 2);
