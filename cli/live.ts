@@ -5,7 +5,7 @@ import { decodeExportText, formatProblem, readAcceptedDomains, readInboundConnec
 import { type Collection, displayPath } from "./collect";
 import { UsageError } from "./errors";
 import { SharedPacer } from "./live/pacer";
-import type { LiveProgress, LiveSummary } from "./live/summary";
+import { type LiveProgress, type LiveSummary, progressPrinter } from "./live/summary";
 import { listTenants, type TenantList } from "./live/tenants-file";
 
 /** The two reads a live audit needs; ExchangeOnlineClient (components/exo/client.ts) provides them. */
@@ -85,6 +85,15 @@ export function liveArguments(
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(retryBudget !== undefined ? { retryBudget } : {}),
   };
+}
+
+/** Repeated tenants become warnings; malformed lines of the file become problems and inputs not read (exit 2). */
+export function noteTenantList(list: TenantList, collection: Collection, warn: (line: string) => void): void {
+  for (const line of list.duplicates) warn(line);
+  for (const { input, message } of list.malformed) {
+    collection.problems.push(message);
+    collection.notRead.push({ input, reason: "not an initial domain or tenant ID" });
+  }
 }
 
 /** An environment variable name as shells write them. */
@@ -218,12 +227,14 @@ export async function readLiveTenants(
   env: NodeJS.ProcessEnv,
   collection: Collection,
   factory: LiveReaderFactory = exchangeOnlineReader,
-  onProgress: (progress: LiveProgress) => void = () => {},
+  progressLine: (line: string) => void = () => {},
   now: () => number = () => performance.now(),
 ): Promise<LiveSummary | undefined> {
   const total = options.tenants.length;
   if (total === 0) return undefined;
   const concurrency = Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, total);
+  progressLine(`reading ${total} live tenants, up to ${concurrency} at a time...`);
+  const onProgress = progressPrinter(progressLine, now);
   const retryBudget = options.retryBudget ?? defaultRetryBudget(total);
   const pacer = new SharedPacer({ retryBudget });
   const run: LiveRunContext = { pacer, auth: liveAuthentication(options, env) };

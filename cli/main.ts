@@ -19,8 +19,8 @@ import {
 import { CLOUD_NAMES, CLOUDS, type Cloud, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
 import { Collection, readPath } from "./collect";
 import { UsageError } from "./errors";
-import { DEFAULT_CONCURRENCY, type LiveReaderFactory, liveArguments, readLiveTenants, validateLiveOptions } from "./live";
-import { formatLiveSummary, type LiveSummary, progressPrinter } from "./live/summary";
+import { type LiveReaderFactory, liveArguments, noteTenantList, readLiveTenants, validateLiveOptions } from "./live";
+import { formatLiveSummary, type LiveSummary } from "./live/summary";
 import { planCommand } from "./plan/command";
 import {
   type AuditReport,
@@ -197,20 +197,12 @@ async function gather(values: ReturnType<typeof parse>["values"], positionals: s
   const collection = new Collection((count) => {
     if (count % PROGRESS_EVERY === 0) progress(`read ${count} tenants...`);
   }, addOn);
-  for (const line of given.duplicates) io.stderr(`mailflow-guard: warning: ${line}\n`);
-  for (const { input, message } of given.malformed) {
-    collection.problems.push(message);
-    collection.notRead.push({ input, reason: "not an initial domain or tenant ID" });
-  }
+  noteTenantList(given, collection, (line) => io.stderr(`mailflow-guard: warning: ${line}\n`));
   for (const path of positionals) {
     progress(`reading ${path}...`);
     readPath(resolve(io.cwd, path), io.cwd, collection);
   }
-  if (live.tenants.length > 0)
-    progress(
-      `reading ${live.tenants.length} live tenants, up to ${Math.min(live.concurrency ?? DEFAULT_CONCURRENCY, live.tenants.length)} at a time...`,
-    );
-  const liveSummary = await readLiveTenants(live, io.env, collection, io.liveReader, progressPrinter(progress));
+  const liveSummary = await readLiveTenants(live, io.env, collection, io.liveReader, progress);
   const { inventory, notes } = collection.assemble();
   progress(`read ${inventory.tenants.length} tenants; checking them against the rules...`);
   // Read, understood and left out on purpose (internet, partner routes): not an input that was not read.
