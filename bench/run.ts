@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_ESTATE, type EstateOptions, inventoryJson, makeEstate, writeExportFolder } from "./generate";
 import { diffKeys, regoKeys } from "./findings";
+import { type LiveBenchResult, liveBench } from "./live";
 import { HAVE_GNU_TIME, median, type ProcResult, run, tail } from "./proc";
 import { type PreviewVariant, preparePreviewStack, prepareNoopPack, preview } from "./preview";
 
@@ -37,7 +38,11 @@ const USAGE = `npm run bench -- [options]
   --ip-share F              share of IP-authenticated tenants (default ${DEFAULT_ESTATE.ipShare})
   --conflict-share F        share of each planted conflict (default ${DEFAULT_ESTATE.conflictShare})
   --seed N                  generator seed (default ${DEFAULT_ESTATE.seed})
-  --skip-preview --skip-opa --skip-audit
+  --live-tenants N          live audit rows: tenants of the stand-in (default 1000), and
+  --live-latency-ms MS      its latency per request (default 150); see bench/live.ts
+  --live-rss-sizes A,B      tenants of the live peak-RSS rows (default 1000,10000)
+  --skip-live-sequential    leave out the one-by-one live row (tenants x 2 x latency)
+  --skip-preview --skip-opa --skip-audit --skip-live
   --smoke                   smallest size, 1 run, no OPA, no preview (CI): checks the harness works
   --json FILE               also write every raw measurement as JSON
   --keep                    keep the temporary folder`;
@@ -166,6 +171,11 @@ async function main(): Promise<number> {
       "skip-preview": { type: "boolean" },
       "skip-opa": { type: "boolean" },
       "skip-audit": { type: "boolean" },
+      "skip-live": { type: "boolean" },
+      "skip-live-sequential": { type: "boolean" },
+      "live-tenants": { type: "string" },
+      "live-latency-ms": { type: "string" },
+      "live-rss-sizes": { type: "string" },
       smoke: { type: "boolean" },
       json: { type: "string" },
       keep: { type: "boolean" },
@@ -294,6 +304,24 @@ async function main(): Promise<number> {
         runs: audit.runs.map((r) => ({ wallMs: r.wallMs, maxRssMiB: r.maxRssMiB, code: r.code })),
         summary,
       };
+      save();
+    }
+
+    // 2b. Live audit against the stand-in (bench/live.ts).
+    let live: LiveBenchResult | undefined;
+    if (values["skip-live"] !== true) {
+      live = await liveBench({
+        root: ROOT,
+        work,
+        tenants: smoke ? 50 : Number(values["live-tenants"] ?? 1000),
+        latencyMs: smoke ? 10 : Number(values["live-latency-ms"] ?? 150),
+        rssSizes: smoke ? [] : sizesOf(values["live-rss-sizes"] ?? "1000,10000"),
+        skipSequential: values["skip-live-sequential"] === true,
+        timeoutMs: auditTimeoutMs,
+        now: ENGINE_NOW,
+        log,
+      });
+      raw.live = live.rows;
       save();
     }
 
@@ -486,6 +514,7 @@ async function main(): Promise<number> {
     );
     lines.push(`| faster than OPA at every size: rule evaluation (OPA / engine) | ${opaRatios(evalPair)} | ${mark(fasterEval)} |`);
     lines.push(`| faster than OPA at every size: whole process (OPA / engine) | ${opaRatios(wallPair)} | ${mark(fasterWall)} |`);
+    if (live) lines.push("", ...live.lines);
     const table = lines.join("\n");
     process.stdout.write(`${table}\n`);
     raw.table = table;

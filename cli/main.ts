@@ -19,7 +19,8 @@ import {
 import { CLOUD_NAMES, CLOUDS, type Cloud, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
 import { Collection, readPath } from "./collect";
 import { UsageError } from "./errors";
-import { type LiveReaderFactory, readLiveTenants, validateLiveOptions } from "./live";
+import { type LiveReaderFactory, liveArguments, noteTenantList, readLiveTenants, validateLiveOptions } from "./live";
+import { formatLiveSummary, type LiveSummary } from "./live/summary";
 import { planCommand } from "./plan/command";
 import {
   type AuditReport,
@@ -67,6 +68,9 @@ export function version(): string {
 
 const COMMON_OPTIONS = {
   live: { type: "string", multiple: true },
+  "live-tenants": { type: "string" },
+  concurrency: { type: "string" },
+  "retry-budget": { type: "string" },
   endpoint: { type: "string" },
   cloud: { type: "string" },
   "token-env": { type: "string" },
@@ -157,13 +161,27 @@ interface Gathered {
   readonly skippedSendConnectors: readonly { input: string; reason: string }[];
   /** The cloud --cloud named (default worldwide). */
   readonly cloud: Cloud;
+  /** The live run's figures, when tenants were read live. */
+  readonly live?: LiveSummary;
 }
 
 async function gather(values: ReturnType<typeof parse>["values"], positionals: string[], io: CliIo): Promise<Gathered> {
   // --cloud picks the admin endpoint and token authority from the engine's cloud table.
   const cloud = CLOUDS[oneOf("cloud", values.cloud as string | undefined, CLOUD_NAMES, DEFAULT_CLOUD)];
+  const given = liveArguments(
+    {
+      live: values.live as string[] | undefined,
+      liveTenants: values["live-tenants"] as string | undefined,
+      concurrency: values.concurrency as string | undefined,
+      retryBudget: values["retry-budget"] as string | undefined,
+    },
+    io.cwd,
+    (path) => resolve(io.cwd, path),
+  );
   const live = {
-    tenants: (values.live as string[] | undefined) ?? [],
+    tenants: given.tenants,
+    ...(given.concurrency !== undefined ? { concurrency: given.concurrency } : {}),
+    ...(given.retryBudget !== undefined ? { retryBudget: given.retryBudget } : {}),
     endpoint: (values.endpoint as string | undefined) ?? cloud.adminEndpoint,
     authorityHost: cloud.authorityHost,
     ...(values["token-env"] !== undefined ? { tokenEnv: values["token-env"] as string } : {}),
@@ -171,21 +189,20 @@ async function gather(values: ReturnType<typeof parse>["values"], positionals: s
     ...(values["certificate-file"] !== undefined ? { certificateFile: resolve(io.cwd, values["certificate-file"] as string) } : {}),
     ...(values["private-key-file"] !== undefined ? { privateKeyFile: resolve(io.cwd, values["private-key-file"] as string) } : {}),
   };
-  if (positionals.length === 0 && live.tenants.length === 0)
-    throw new UsageError("no inputs: give export folders, stack export files or --live <tenant>");
+  if (positionals.length === 0 && live.tenants.length === 0 && given.malformed.length === 0)
+    throw new UsageError("no inputs: give export folders, stack export files, --live <tenant> or --live-tenants <file>");
   validateLiveOptions(live, io.env);
   const progress = progressReporter(values, io);
   const addOn = new Set(((values["add-on-connector"] as string[] | undefined) ?? []).map((name) => name.toLowerCase()));
   const collection = new Collection((count) => {
     if (count % PROGRESS_EVERY === 0) progress(`read ${count} tenants...`);
   }, addOn);
+  noteTenantList(given, collection, (line) => io.stderr(`mailflow-guard: warning: ${line}\n`));
   for (const path of positionals) {
     progress(`reading ${path}...`);
     readPath(resolve(io.cwd, path), io.cwd, collection);
   }
-  await readLiveTenants(live, io.env, collection, io.liveReader, (tenant, index, total) =>
-    progress(`reading live tenant ${index}/${total}: ${tenant}...`),
-  );
+  const liveSummary = await readLiveTenants(live, io.env, collection, io.liveReader, progress);
   const { inventory, notes } = collection.assemble();
   progress(`read ${inventory.tenants.length} tenants; checking them against the rules...`);
   // Read, understood and left out on purpose (internet, partner routes): not an input that was not read.
@@ -193,7 +210,7 @@ async function gather(values: ReturnType<typeof parse>["values"], positionals: s
     input: `${connector.ref.source ?? "?"}: send connector "${connector.name}"`,
     reason: "routes to no tenant of this run and not to Exchange Online",
   }));
-  return { collection, inventory, skippedSendConnectors: skipped, cloud };
+  return { collection, inventory, skippedSendConnectors: skipped, cloud, ...(liveSummary ? { live: liveSummary } : {}) };
 }
 
 function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: number): Summary {
@@ -210,6 +227,7 @@ function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: n
     findings: countFindings(findings),
     problems: collection.problems.length,
     exitCode,
+    ...(gathered.live ? { live: gathered.live } : {}),
   };
 }
 
@@ -319,7 +337,7 @@ async function inventoryCommand(args: string[], io: CliIo): Promise<number> {
   }
   const tenantCount = Object.keys(orgAssignments.tenants).length;
   io.stderr(
-    `Inventory: ${tenantCount} tenants, ${gathered.collection.filesRead.length} files read, ${gathered.collection.notRead.length} inputs not read, ${conflicts.length} cross-tenant conflicts.\n`,
+    `Inventory: ${tenantCount} tenants, ${gathered.collection.filesRead.length} files read, ${gathered.collection.notRead.length} inputs not read, ${conflicts.length} cross-tenant conflicts${gathered.live ? `; ${formatLiveSummary(gathered.live)}` : ""}.\n`,
   );
   return gathered.collection.problems.length > 0 ? 2 : conflicts.length > 0 ? 1 : 0;
 }

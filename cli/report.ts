@@ -1,5 +1,6 @@
 import type * as Sarif from "sarif";
 import { type Finding, type Inventory, type ResourceRef, type Rule, rules as registry } from "../policy/src/engine";
+import { formatLiveSummary, type LiveSummary } from "./live/summary";
 
 export const TOOL_NAME = "mailflow-guard";
 
@@ -17,6 +18,8 @@ export interface Summary {
   readonly findings: { readonly mandatory: number; readonly advisory: number; readonly total: number };
   readonly problems: number;
   readonly exitCode: number;
+  /** Tenants read live: how many, how fast, requests and retries (cli/live/summary.ts). */
+  readonly live?: LiveSummary;
 }
 
 /** The stable JSON schema of `audit --format json`. */
@@ -75,6 +78,7 @@ export function summaryLine(summary: Summary): string {
       `; findings: ${summary.findings.mandatory} mandatory, ${summary.findings.advisory} advisory`,
       summary.sendConnectorsSkipped > 0 ? `; skipped on purpose: ${plural(summary.sendConnectorsSkipped, "send connector")}` : "",
       notRead > 0 || summary.problems > 0 ? `; NOT read: ${plural(notRead, "input")}, ${plural(summary.problems, "input problem")}` : "",
+      summary.live ? `; ${formatLiveSummary(summary.live)}` : "",
       ".",
     );
 }
@@ -174,6 +178,7 @@ export function formatSarif(report: AuditReport, inventory: Inventory, ruleSet: 
             })),
           },
         },
+        ...(report.summary.live ? { properties: { live: report.summary.live } } : {}),
         invocations: [
           {
             executionSuccessful: report.problems.length === 0,

@@ -1,4 +1,5 @@
 /** Help texts; each subcommand's --help prints its own. */
+import { DEFAULT_CONCURRENCY } from "./live";
 
 export const MAIN_USAGE = `Usage: mailflow-guard <command> [options]
 
@@ -16,7 +17,13 @@ const INPUTS = `Inputs (any number, mixed):
                              on-premises in the tenant folder or in a shared <dir>/_onprem/ folder.
                              A single tenant folder may be given directly.
   <file.json>                A "pulumi stack export" file.
-  --live <tenant>            Read a tenant from Exchange Online (repeatable); with
+  --live <tenant>            Read a tenant from Exchange Online (repeatable), and/or
+  --live-tenants <file>      the tenants listed in a file: one initial domain or tenant ID per line, # comments
+                             (a repeated tenant is read once and named; a malformed line is named, exit 2);
+  --concurrency <n>          tenants read at once (default ${DEFAULT_CONCURRENCY}, measured: docs/live-audit.md; 1 = one by one);
+  --retry-budget <n>         retries (429, 5xx, network) the whole run may make (default: one per tenant, at
+                             least 100); a 429's Retry-After pauses every tenant's reads. A tenant not read
+                             is named under "Not read" with the reason (exit 2). With
   --cloud <name>             the tenants' cloud: O365Default (worldwide, GCC; default), O365USGovGCCHigh,
                              O365USGovDoD or O365China; picks the admin endpoint and token authority
   --endpoint <url>           the admin API host (default: the cloud's, https://outlook.office365.com) and either
@@ -30,8 +37,9 @@ const INPUTS = `Inputs (any number, mixed):
                              Online (signature service, CRM, gateway); repeatable. Exchange does not
                              record this, and such a path has no on-premises Send Connector.
   --now <ISO date>           Evaluate as of this date (certificate expiry).
-  --progress, --no-progress  Report progress on stderr (each input, each live tenant, every 500
-                             tenants, the rules), or not. Default: on when stderr is a terminal.`;
+  --progress, --no-progress  Report progress on stderr (each input, every 500 tenants, the rules; live
+                             tenants done/total, rate, time left and retries, at most once a second), or
+                             not. Default: on when stderr is a terminal.`;
 
 export const AUDIT_USAGE = `Usage: mailflow-guard audit [paths...] [--live <tenant> ...] [options]
 

@@ -19,6 +19,7 @@
  * not part of Exchange Online's protocol.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
@@ -94,6 +95,8 @@ export interface FaultSpec {
   afterCommit?: boolean;
   /** Only requests for this cmdlet consume the fault (case-insensitive); others pass it by. */
   cmdlet?: string;
+  /** Only requests for this tenant (as in the URL, case-insensitive) consume the fault; others pass it by. */
+  tenant?: string;
   /** Overrides the error code in the body. */
   code?: string;
   /** Overrides the error message in the body. */
@@ -116,9 +119,30 @@ export interface RecordedRequest {
   fault: FaultSpec | null;
 }
 
+/**
+ * Requests answered 429 with Retry-After, by their number among the authorized InvokeCommand
+ * requests (1, 2, 3, … retries included): every Nth, an evenly spread fraction, and/or a burst.
+ */
+export interface ThrottleSpec {
+  /** Every Nth request. */
+  every?: number;
+  /** This share of the requests (0–1), spread evenly: 0.1 throttles requests 10, 20, 30, … */
+  fraction?: number;
+  /** A burst: `count` requests in a row from request number `from`. */
+  burst?: { from: number; count: number };
+  /** Seconds in the Retry-After header (default 1). */
+  retryAfterSeconds?: number;
+}
+
 export interface LocalExchangeOnlineOptions {
   /** Port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /** Every InvokeCommand request waits this long before it is answered, as a distant service's round trip would. */
+  latencyMs?: number;
+  /** Throttle some requests (429 + Retry-After); see ThrottleSpec. */
+  throttle?: ThrottleSpec;
+  /** Adds this many generated stand-in tenants (standInTenantName(1…n)), each with an inbound connector; see generatedTenant. */
+  generatedTenants?: number;
   /** Tenants created when they are not already in the state file. */
   tenants?: Record<string, SeedTenant>;
   /** JSON file the state is persisted to after every change and reloaded from at start. */
@@ -141,6 +165,8 @@ export interface LocalExchangeOnline {
   readonly port: number;
   /** Number of InvokeCommand requests received so far (including rejected ones). */
   readonly requests: number;
+  /** Requests answered 429 by the `throttle` option (not by injected faults). */
+  readonly throttledRequests: number;
   close(): Promise<void>;
   /** A deep copy of the current state. */
   state(): LocalExchangeOnlineState;
@@ -227,6 +253,7 @@ export const FaultSchema = z
     delayMs: z.int().min(0).max(600_000).optional(),
     afterCommit: z.boolean().optional(),
     cmdlet: z.string().min(1).optional(),
+    tenant: z.string().min(1).optional(),
     code: z.string().min(1).optional(),
     message: z.string().min(1).optional(),
   })
@@ -492,6 +519,39 @@ function normalizeSenderDomain(value: string): string | null {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Generated tenants (many stand-in tenants for scale measurements)
+// ---------------------------------------------------------------------------------------------
+
+/** The name of generated stand-in tenant i (1-based): t00001.onmicrosoft.com. */
+export function standInTenantName(i: number): string {
+  return `t${String(i).padStart(5, "0")}.onmicrosoft.com`;
+}
+
+/**
+ * Generated stand-in tenant i: accepted domains tNNNNN.onmicrosoft.com and tNNNNN.example (RFC 2606
+ * names), and one OnPremises inbound connector. Most authenticate by a certificate name that is an
+ * accepted domain (healthy); every 10th names relay.tNNNNN.example, which is not (the MC1226222
+ * defect); every 7th authenticates by IP only, from 198.51.100.0/24 (so that past 1,750 tenants
+ * some share an address). Deterministic, so two runs over the same tenants find the same things.
+ */
+export function generatedTenant(i: number): { acceptedDomains: string[]; connector: Partial<InboundConnectorRecord> } {
+  const base = standInTenantName(i).replace(/\.onmicrosoft\.com$/, "");
+  const ipOnly = i % 7 === 0 && i % 10 !== 0;
+  return {
+    acceptedDomains: [`${base}.onmicrosoft.com`, `${base}.example`],
+    connector: {
+      Name: "From on-premises",
+      ConnectorType: "OnPremises",
+      SenderDomains: ["smtp:*;1"],
+      RequireTls: true,
+      SenderIPAddresses: ipOnly ? [`198.51.100.${((i / 7) % 250) + 1}`] : [],
+      TlsSenderCertificateName: ipOnly ? null : i % 10 === 0 ? `relay.${base}.example` : `${base}.example`,
+      RestrictDomainsToCertificate: false,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Server
 // ---------------------------------------------------------------------------------------------
 
@@ -609,6 +669,7 @@ class Engine {
     private readonly statePath: string | undefined,
     private readonly clock: () => Date,
     private readonly newGuid: () => string,
+    private readonly generated = 0,
   ) {
     this.state = { version: 1, tenants: {} };
     if (statePath && fs.existsSync(statePath)) this.state = this.load(statePath);
@@ -631,31 +692,70 @@ class Engine {
     return { version: 1, tenants };
   }
 
+  /** Accepted-domain records for a tenant: the first is the default, the first *.onmicrosoft.com the initial domain. */
+  private acceptedDomainRecords(domains: readonly string[], now: string): AcceptedDomainRecord[] {
+    let initialSeen = false;
+    return domains.map((domain, index): AcceptedDomainRecord => {
+      const name = normalizeDomain(domain);
+      const initial = !initialSeen && name.endsWith(".onmicrosoft.com");
+      initialSeen ||= initial;
+      return {
+        Identity: name,
+        Name: name,
+        DomainName: name,
+        DomainType: "Authoritative",
+        Default: index === 0,
+        InitialDomain: initial,
+        MatchSubDomains: false,
+        Guid: this.newGuid(),
+        WhenCreated: now,
+        WhenChanged: now,
+      };
+    });
+  }
+
   private addSeedTenants(): void {
     const now = this.clock().toISOString();
     for (const [key, seedTenant] of Object.entries(this.seed)) {
       const tenantKey = normalizeDomain(key);
       if (this.state.tenants[tenantKey]) continue;
-      let initialSeen = false;
-      const acceptedDomains = seedTenant.acceptedDomains.map((domain, index): AcceptedDomainRecord => {
-        const name = normalizeDomain(domain);
-        const initial = !initialSeen && name.endsWith(".onmicrosoft.com");
-        initialSeen ||= initial;
-        return {
-          Identity: name,
-          Name: name,
-          DomainName: name,
-          DomainType: "Authoritative",
-          Default: index === 0,
-          InitialDomain: initial,
-          MatchSubDomains: false,
-          Guid: this.newGuid(),
-          WhenCreated: now,
-          WhenChanged: now,
-        };
-      });
-      this.state.tenants[tenantKey] = { acceptedDomains, inboundConnectors: [] };
+      this.state.tenants[tenantKey] = {
+        acceptedDomains: this.acceptedDomainRecords(seedTenant.acceptedDomains, now),
+        inboundConnectors: [],
+      };
     }
+    for (let i = 1; i <= this.generated; i++) {
+      const key = standInTenantName(i);
+      if (this.state.tenants[key]) continue;
+      const { acceptedDomains, connector } = generatedTenant(i);
+      this.state.tenants[key] = {
+        acceptedDomains: this.acceptedDomainRecords(acceptedDomains, now),
+        inboundConnectors: [{ ...this.connectorRecord(connector.Name as string, "OnPremises", now), ...connector }],
+      };
+    }
+  }
+
+  /** A connector as New-InboundConnector creates it before its parameters are applied. */
+  private connectorRecord(name: string, type: InboundConnectorRecord["ConnectorType"], now: string): InboundConnectorRecord {
+    return {
+      Identity: name,
+      Name: name,
+      Guid: this.newGuid(),
+      ConnectorType: type,
+      ConnectorSource: "Default",
+      Enabled: true,
+      SenderDomains: [],
+      SenderIPAddresses: [],
+      TlsSenderCertificateName: null,
+      RequireTls: false,
+      RestrictDomainsToCertificate: false,
+      RestrictDomainsToIPAddresses: false,
+      TreatMessagesAsInternal: false,
+      CloudServicesMailEnabled: false,
+      Comment: null,
+      WhenCreated: now,
+      WhenChanged: now,
+    };
   }
 
   reset(): void {
@@ -773,26 +873,11 @@ class Engine {
 
   private newConnector(tenant: TenantState, params: Map<string, BoundValue>): InboundConnectorRecord {
     const name = params.get("Name") as string;
-    const now = this.clock().toISOString();
-    const record: InboundConnectorRecord = {
-      Identity: name,
-      Name: name,
-      Guid: this.newGuid(),
-      ConnectorType: params.get("ConnectorType") as InboundConnectorRecord["ConnectorType"],
-      ConnectorSource: "Default",
-      Enabled: true,
-      SenderDomains: [],
-      SenderIPAddresses: [],
-      TlsSenderCertificateName: null,
-      RequireTls: false,
-      RestrictDomainsToCertificate: false,
-      RestrictDomainsToIPAddresses: false,
-      TreatMessagesAsInternal: false,
-      CloudServicesMailEnabled: false,
-      Comment: null,
-      WhenCreated: now,
-      WhenChanged: now,
-    };
+    const record = this.connectorRecord(
+      name,
+      params.get("ConnectorType") as InboundConnectorRecord["ConnectorType"],
+      this.clock().toISOString(),
+    );
     applySettings(record, params);
     this.validateConnector(tenant, record, null);
     tenant.inboundConnectors.push(record);
@@ -897,6 +982,30 @@ function applySettings(record: InboundConnectorRecord, params: Map<string, Bound
   }
 }
 
+/** Which request numbers the throttle option answers 429: a function from the number to the Retry-After seconds, or undefined. */
+function throttleRule(spec: ThrottleSpec | undefined): (n: number) => number | undefined {
+  if (spec === undefined) return () => undefined;
+  const { every, fraction, burst } = spec;
+  const retryAfter = spec.retryAfterSeconds ?? 1;
+  if (every !== undefined && (!Number.isInteger(every) || every < 1))
+    throw new Error(`throttle.every must be a positive integer, got ${every}.`);
+  if (fraction !== undefined && !(fraction >= 0 && fraction <= 1))
+    throw new Error(`throttle.fraction must be from 0 to 1, got ${fraction}.`);
+  if (burst !== undefined && !(Number.isInteger(burst.from) && burst.from >= 1 && Number.isInteger(burst.count) && burst.count >= 0)) {
+    throw new Error(`throttle.burst needs a positive whole 'from' and a whole 'count', got ${JSON.stringify(burst)}.`);
+  }
+  if (!(Number.isInteger(retryAfter) && retryAfter >= 0 && retryAfter <= 3600)) {
+    throw new Error(`throttle.retryAfterSeconds must be a whole number from 0 to 3600, got ${retryAfter}.`);
+  }
+  return (n) => {
+    const hit =
+      (every !== undefined && n % every === 0) ||
+      (fraction !== undefined && Math.floor(n * fraction + 1e-9) > Math.floor((n - 1) * fraction + 1e-9)) ||
+      (burst !== undefined && n >= burst.from && n < burst.from + burst.count);
+    return hit ? retryAfter : undefined;
+  };
+}
+
 /** Starts the local stand-in on 127.0.0.1 and resolves once it is listening. */
 export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptions = {}): Promise<LocalExchangeOnline> {
   const seed = options.tenants ?? {};
@@ -908,13 +1017,22 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
     throw new Error("expectedToken must not be empty when given.");
   }
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const engine = new Engine(seed, options.statePath, options.clock ?? (() => new Date()), options.newGuid ?? randomUUID);
+  const latencyMs = options.latencyMs ?? 0;
+  if (!Number.isInteger(latencyMs) || latencyMs < 0) throw new Error(`latencyMs must be a non-negative integer, got ${latencyMs}.`);
+  const throttles = throttleRule(options.throttle);
+  const generated = options.generatedTenants ?? 0;
+  if (!Number.isInteger(generated) || generated < 0) throw new Error(`generatedTenants must be a non-negative integer, got ${generated}.`);
+  const engine = new Engine(seed, options.statePath, options.clock ?? (() => new Date()), options.newGuid ?? randomUUID, generated);
   engine.persist();
+  let authorizedCount = 0;
+  let throttledCount = 0;
 
   let faults: FaultSpec[] = [];
   let requestCount = 0;
   const recorded: RecordedRequest[] = [];
   const closing = new AbortController();
+  // Every request waiting out --latency-ms listens for the shutdown: many at once is the point.
+  setMaxListeners(0, closing.signal);
   let baseUrl = "";
 
   const validateFaults = (list: unknown[]): FaultSpec[] => {
@@ -923,9 +1041,11 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
     return parsed.data;
   };
 
-  const takeFault = (cmdletName: string | null): FaultSpec | null => {
+  const takeFault = (cmdletName: string | null, tenant: string): FaultSpec | null => {
     const index = faults.findIndex(
-      (f) => f.cmdlet === undefined || (cmdletName !== null && f.cmdlet.toLowerCase() === cmdletName.toLowerCase()),
+      (f) =>
+        (f.cmdlet === undefined || (cmdletName !== null && f.cmdlet.toLowerCase() === cmdletName.toLowerCase())) &&
+        (f.tenant === undefined || f.tenant.toLowerCase() === tenant.toLowerCase()),
     );
     if (index < 0) return null;
     const [fault] = faults.splice(index, 1);
@@ -981,6 +1101,17 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
       };
     }
     entry.authorized = true;
+    if (latencyMs > 0) await sleep(latencyMs, closing.signal);
+    const throttled = throttles(++authorizedCount);
+    if (throttled !== undefined) {
+      throttledCount++;
+      req.resume();
+      return faultOutcome({
+        status: 429,
+        retryAfter: throttled,
+        message: `The request was throttled (--throttle). Retry after ${throttled} seconds.`,
+      });
+    }
 
     let text: string;
     try {
@@ -1000,7 +1131,7 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
     const cmdletName = typeof cmdletInput?.CmdletName === "string" ? cmdletInput.CmdletName : null;
     entry.cmdletName = cmdletName;
 
-    const fault = takeFault(cmdletName);
+    const fault = takeFault(cmdletName, safeDecode(tenantSegment));
     entry.fault = fault;
     // An "applied, then answered late" fault sleeps after the commit (see below); others before.
     if (fault?.delayMs && !fault.afterCommit) await sleep(fault.delayMs, closing.signal);
@@ -1043,6 +1174,14 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
       return faultOutcome({ ...fault, status: fault.status });
     }
     return { status: 200, body: page(result.value, url, tenantSegment) };
+  }
+
+  function safeDecode(segment: string): string {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
   }
 
   function decodeTenant(segment: string): string {
@@ -1154,6 +1293,9 @@ export async function startLocalExchangeOnline(options: LocalExchangeOnlineOptio
     port,
     get requests() {
       return requestCount;
+    },
+    get throttledRequests() {
+      return throttledCount;
     },
     close() {
       closed ??= new Promise<void>((resolve, reject) => {

@@ -92,6 +92,7 @@ export class MsalCertificateTokenProvider implements TokenProvider {
   readonly #thumbprintSha256: string | undefined;
   readonly #thumbprintSha1: string | undefined;
   #app: Promise<ConfidentialClientApplication> | undefined;
+  #pending: Promise<string> | undefined;
 
   constructor(options: MsalCertificateTokenProviderOptions) {
     for (const field of ["tenantId", "clientId", "certificatePem", "privateKeyPem"] as const) {
@@ -132,7 +133,18 @@ export class MsalCertificateTokenProvider implements TokenProvider {
     this.#options = options;
   }
 
-  async getToken(): Promise<string> {
+  /**
+   * A token from MSAL's cache, or one sign-in when the cache has none: callers that ask at the same
+   * time share that sign-in instead of each starting one.
+   */
+  getToken(): Promise<string> {
+    this.#pending ??= this.#acquire().finally(() => {
+      this.#pending = undefined;
+    });
+    return this.#pending;
+  }
+
+  async #acquire(): Promise<string> {
     this.#app ??= this.#createApp();
     let result: Awaited<ReturnType<ConfidentialClientApplication["acquireTokenByClientCredential"]>>;
     try {
@@ -313,6 +325,25 @@ export interface SetInboundConnectorParameters extends InboundConnectorSettings 
 // Client
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Pacing shared by many clients that read at once (one per tenant, cli/live/pacer.ts): when the
+ * service throttles one of them, every one of them slows down, and the run's retries are counted
+ * against one budget. Without a pacer each client retries on its own (maxRetries, retryBudgetMs).
+ */
+export interface RequestPacer {
+  /**
+   * Resolves when an attempt may be sent (after a shared pause, within the shared limit of requests
+   * in flight). Call the returned function with the attempt's HTTP status (undefined when there was
+   * no response) as soon as it is answered.
+   */
+  acquire(): Promise<(status: number | undefined) => void>;
+  /**
+   * Asked before a retryable failure is retried, with the delay about to be waited (the service's
+   * Retry-After, or the backoff): undefined to go ahead, or the reason not to (the shared budget is spent).
+   */
+  retry(status: number | undefined, delayMs: number): string | undefined;
+}
+
 export interface ExchangeOnlineClientOptions {
   /** Service root, default https://outlook.office365.com (sovereign clouds use other hosts). */
   endpoint?: string;
@@ -331,6 +362,8 @@ export interface ExchangeOnlineClientOptions {
   backoffMaxMs?: number;
   /** Safety limit on followed `@odata.nextLink` pages (default 1000). */
   maxPages?: number;
+  /** Shared pacing and retry budget across clients (see RequestPacer); with one, 429s are bounded by its budget instead of maxRetries. */
+  pacer?: RequestPacer;
   /** Receives each `@adminapi.warnings` entry of a successful response (default: ignored). */
   onWarning?: (warning: string, cmdletName: string) => void;
   fetchImpl?: typeof fetch;
@@ -370,6 +403,7 @@ export class ExchangeOnlineClient {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #onWarning: (warning: string, cmdletName: string) => void;
+  readonly #pacer: RequestPacer | undefined;
 
   constructor(options: ExchangeOnlineClientOptions) {
     if (typeof options.tenant !== "string" || options.tenant.trim() === "") {
@@ -393,6 +427,7 @@ export class ExchangeOnlineClient {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#onWarning = options.onWarning ?? (() => {});
+    this.#pacer = options.pacer;
   }
 
   /** The InvokeCommand URL for this tenant. */
@@ -489,7 +524,9 @@ export class ExchangeOnlineClient {
           retryable: false,
         });
       }
+      const answered = await this.#pacer?.acquire();
       const failure = await this.#attempt(url, body, token, context);
+      answered?.("retryable" in failure ? failure.status : 200);
       if (!("retryable" in failure)) return failure;
 
       const unclear = earlier.filter(outcomeUnknown);
@@ -498,7 +535,9 @@ export class ExchangeOnlineClient {
         const note = unclear.length > 0 ? `attempt ${attempt}; ${describeEarlier(unclear)} and may have been applied` : undefined;
         throw this.#error(context, attempt, failure, note, possiblyApplied);
       }
-      if (attempt > this.#maxRetries) {
+      // Under a shared pacer a 429 is bounded by the run's retry budget, not by this request's maxRetries:
+      // the pacer has every client wait out the service's Retry-After, so asking again is what it wants.
+      if (attempt > this.#maxRetries && !(this.#pacer !== undefined && failure.status === 429)) {
         throw this.#error(context, attempt, failure, `${gaveUp(attempt)}: maxRetries ${this.#maxRetries} reached`, possiblyApplied);
       }
       const delay = failure.retryAfterMs ?? this.#backoff(attempt);
@@ -513,6 +552,8 @@ export class ExchangeOnlineClient {
           possiblyApplied,
         );
       }
+      const refused = this.#pacer?.retry(failure.status, delay);
+      if (refused !== undefined) throw this.#error(context, attempt, failure, `${gaveUp(attempt)}: ${refused}`, possiblyApplied);
       earlier.push(failure);
       await this.#sleep(delay);
     }

@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { constants, createHash, verify, X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, beforeEach, describe, test } from "node:test";
-import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from "@azure/msal-node";
+import type { INetworkModule, NetworkResponse } from "@azure/msal-node";
 import {
   ExchangeOnlineClient,
   type ExchangeOnlineClientOptions,
@@ -18,6 +17,8 @@ import {
   type TokenProvider,
 } from "../../../components/exo/client";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../../local-exchange-online/server";
+import { appCertificate } from "../../support/app-certificate";
+import { fakeEntraId } from "../../support/fake-entra";
 
 // Runs the client against Local Exchange Online, the local stand-in for Exchange Online
 // (not Microsoft's service), on 127.0.0.1.
@@ -432,31 +433,7 @@ describe("MsalCertificateTokenProvider", () => {
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mfg-msal-"));
-    const make = (name: string) => {
-      execFileSync(
-        "openssl",
-        [
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          path.join(dir, `${name}.key`),
-          "-out",
-          path.join(dir, `${name}.crt`),
-          "-days",
-          "2",
-          "-subj",
-          "/CN=mailflow-guard-test-app",
-        ],
-        { stdio: "ignore" },
-      );
-      return {
-        cert: fs.readFileSync(path.join(dir, `${name}.crt`), "utf8"),
-        key: fs.readFileSync(path.join(dir, `${name}.key`), "utf8"),
-      };
-    };
+    const make = (name: string) => appCertificate(dir, name);
     const app = make("app");
     certificatePem = app.cert;
     privateKeyPem = app.key;
@@ -464,36 +441,7 @@ describe("MsalCertificateTokenProvider", () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Stands in for Entra ID's endpoints inside MSAL's HTTP layer; nothing leaves the process. */
-  function fakeEntra(host: string) {
-    const posts: Array<{ url: string; body: URLSearchParams }> = [];
-    const gets: string[] = [];
-    const reply = <T>(body: unknown): NetworkResponse<T> => ({ status: 200, headers: {}, body: body as T });
-    const networkClient: INetworkModule = {
-      async sendGetRequestAsync<T>(url: string): Promise<NetworkResponse<T>> {
-        gets.push(url);
-        if (url.includes("/discovery/instance")) {
-          return reply<T>({
-            tenant_discovery_endpoint: `${host}/${TENANT_ID}/v2.0/.well-known/openid-configuration`,
-            "api-version": "1.1",
-            metadata: [{ preferred_network: new URL(host).host, preferred_cache: new URL(host).host, aliases: [new URL(host).host] }],
-          });
-        }
-        return reply<T>({
-          token_endpoint: `${host}/${TENANT_ID}/oauth2/v2.0/token`,
-          authorization_endpoint: `${host}/${TENANT_ID}/oauth2/v2.0/authorize`,
-          end_session_endpoint: `${host}/${TENANT_ID}/oauth2/v2.0/logout`,
-          issuer: `${host}/${TENANT_ID}/v2.0`,
-          jwks_uri: `${host}/${TENANT_ID}/discovery/v2.0/keys`,
-        });
-      },
-      async sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
-        posts.push({ url, body: new URLSearchParams(options?.body ?? "") });
-        return reply<T>({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: "msal-access-token" });
-      },
-    };
-    return { networkClient, posts, gets };
-  }
+  const fakeEntra = (host: string) => fakeEntraId(host, TENANT_ID);
 
   test("gets an app-only token with a signed client assertion, and caches it", async () => {
     const entra = fakeEntra("https://login.microsoftonline.com");
