@@ -100,6 +100,9 @@ export function formatText(report: AuditReport, inventory: Inventory): string {
     }
   }
   const partly = new Set(report.summary.tenantsNotFullyRead ?? []);
+  const disabled = new Set(inventory.inboundConnectors.filter((c) => !c.enabled).map((c) => `${c.ref.name}\u0000${c.ref.source ?? ""}`));
+  const label = (ref: ResourceRef) =>
+    `${resourceLabel(ref)}${ref.kind === "inboundConnector" && disabled.has(`${ref.name}\u0000${ref.source ?? ""}`) ? " (disabled)" : ""}`;
   const score = (findings: readonly Finding[]) => countFindings(findings);
   const ordered = [...groups.entries()].sort(([ta, a], [tb, b]) => {
     const sa = score(a);
@@ -113,10 +116,12 @@ export function formatText(report: AuditReport, inventory: Inventory): string {
       `${tenant}  (${counts.mandatory} mandatory, ${counts.advisory} advisory)${partly.has(tenant) ? "  - not all of its inputs were read, see below" : ""}`,
     );
     for (const finding of findings) {
-      lines.push(`  ${finding.severity.toUpperCase().padEnd(9)}  ${finding.ruleId}  ${resourceLabel(finding.resource)}`);
+      // Under each tenant, the resource of that tenant the finding names (its own connector or certificate).
+      const own = findingLocations(finding, inventory).find((l) => l.tenant === tenant)?.resource ?? finding.resource;
+      lines.push(`  ${finding.severity.toUpperCase().padEnd(9)}  ${finding.ruleId}  ${label(own)}`);
+      if (own.source) lines.push(`    in:  ${own.source}`);
       const others = findingTenants(finding, inventory).filter((t) => t !== tenant);
       if (others.length > 0) lines.push(`    also listed under: ${others.join(", ")}`);
-      if (finding.resource.source) lines.push(`    in:  ${finding.resource.source}`);
       lines.push(`    ${finding.message}`);
       lines.push(`    Fix: ${finding.remediation}`);
     }
