@@ -151,8 +151,10 @@ function kindOfRecords(
       byName !== undefined && types.length === 0 && record !== null && typeof record === "object" && !Array.isArray(record);
     const kind = kindOfType(types) ?? kindOfRecord(record) ?? (objectByName ? byName : undefined);
     if (kind) kinds.add(kind);
-    else strangers.push(types[0] ?? `record [${i}]`);
+    // A value that is not an object is left to the reader, which names it; it does not decide the kind.
+    else if (types.length > 0 || (record !== null && typeof record === "object")) strangers.push(types[0] ?? `record [${i}]`);
   });
+  if (kinds.size === 0 && strangers.length === 0 && records.length > 0) strangers.push("no objects");
   if (records.length === 0) {
     if (byName) return byName;
     return {
