@@ -32,7 +32,7 @@ function disabledAware(
     const involved = refs.map((ref) => byRef.get(refKey(ref)));
     const off = involved.filter((c): c is InboundConnector => c !== undefined && !c.enabled);
     if (off.length === 0) return draft;
-    const active = involved.filter((c): c is InboundConnector => c !== undefined && c.enabled);
+    const active = involved.filter((c): c is InboundConnector => c?.enabled === true);
     const activeOthers = refs.length - off.length;
     let message = draft.message;
     for (const connector of off) {
