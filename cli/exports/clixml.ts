@@ -140,6 +140,7 @@ class Reader {
   private readonly types = new Map<string, readonly string[]>();
   private readonly objects = new Map<string, unknown>();
   private readonly open = new Set<string>();
+  private readonly typed = new WeakMap<Element, readonly string[]>();
 
   constructor(private readonly problems: CliXmlProblem[]) {}
 
@@ -149,6 +150,14 @@ class Reader {
   }
 
   typesOf(element: Element, path: string): readonly string[] {
+    const known = this.typed.get(element);
+    if (known) return known;
+    const names = this.resolveTypes(element, path);
+    this.typed.set(element, names);
+    return names;
+  }
+
+  private resolveTypes(element: Element, path: string): readonly string[] {
     const tn = element.children.find((c) => c.name === "TN");
     if (tn) {
       const names = tn.children.filter((c) => c.name === "T").map((t) => decodeEscapes(t.text).replace(/^Deserialized\./, ""));
