@@ -38,7 +38,7 @@ describe("mailflow-guard audit (process) on what admins and their tools export",
   });
 
   it("ScubaGear exports with an on-premises folder beside them, exit 1", () => {
-    const { status, stdout } = mailflowGuard(["audit", "scuba", "--now", "2027-01-01"], FIXTURES);
+    const { status, stdout } = mailflowGuard(["audit", "scuba/estate", "--now", "2027-01-01"], FIXTURES);
     assert.equal(status, 1);
     assert.match(stdout, /^fabrikam\.onmicrosoft\.com {2}\(2 mandatory, 1 advisory\)$/m);
   });

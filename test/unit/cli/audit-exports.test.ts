@@ -78,14 +78,14 @@ describe("engine: disabled connectors", () => {
 
 describe("ScubaGear ProviderSettingsExport.json with an on-premises folder beside it", () => {
   it("reads each tenant's Exchange Online side from ScubaGear and lists a shared IP under both tenants", async () => {
-    const { code, stdout } = await cli(["audit", "scuba", "--now", "2027-01-01"]);
+    const { code, stdout } = await cli(["audit", "scuba/estate", "--now", "2027-01-01"]);
     assert.equal(code, 1);
     assert.match(stdout, /^contoso\.onmicrosoft\.com {2}\(2 mandatory, 1 advisory\)$/m);
     assert.match(stdout, /^fabrikam\.onmicrosoft\.com {2}\(2 mandatory, 1 advisory\)$/m);
     const fabrikam = stdout.slice(stdout.indexOf("fabrikam.onmicrosoft.com  ("));
     assert.ok(
       fabrikam.includes(
-        '  MANDATORY  sender-ip-not-shared  inbound connector "Copier relay by IP"\n    in:  scuba/fabrikam/ProviderSettingsExport.json\n    also listed under: contoso.onmicrosoft.com\n',
+        '  MANDATORY  sender-ip-not-shared  inbound connector "Copier relay by IP"\n    in:  scuba/estate/fabrikam/ProviderSettingsExport.json\n    also listed under: contoso.onmicrosoft.com\n',
       ),
       fabrikam,
     );
@@ -96,7 +96,7 @@ describe("ScubaGear ProviderSettingsExport.json with an on-premises folder besid
   });
 
   it("says where the other tenant's claim comes from: the certificate and its wildcard SAN", async () => {
-    const { stdout } = await cli(["audit", "scuba", "--now", "2027-01-01", "--format", "json"]);
+    const { stdout } = await cli(["audit", "scuba/estate", "--now", "2027-01-01", "--format", "json"]);
     const finding = (JSON.parse(stdout).findings as { ruleId: string; message: string }[]).find(
       (f) => f.ruleId === "certificate-not-shared-across-tenants",
     );
@@ -107,7 +107,7 @@ describe("ScubaGear ProviderSettingsExport.json with an on-premises folder besid
   });
 
   it("gives a cross-tenant finding a location per tenant in JSON and SARIF", async () => {
-    const json = JSON.parse((await cli(["audit", "scuba", "--now", "2027-01-01", "--format", "json"])).stdout);
+    const json = JSON.parse((await cli(["audit", "scuba/estate", "--now", "2027-01-01", "--format", "json"])).stdout);
     const shared = json.findings.find((f: { ruleId: string }) => f.ruleId === "sender-ip-not-shared");
     assert.deepEqual(shared.tenants, ["contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"]);
     assert.deepEqual(
@@ -117,24 +117,31 @@ describe("ScubaGear ProviderSettingsExport.json with an on-premises folder besid
         l.resource.source,
       ]),
       [
-        ["contoso.onmicrosoft.com", "Scanner relay by IP", "scuba/contoso/ProviderSettingsExport.json"],
-        ["fabrikam.onmicrosoft.com", "Copier relay by IP", "scuba/fabrikam/ProviderSettingsExport.json"],
+        ["contoso.onmicrosoft.com", "Scanner relay by IP", "scuba/estate/contoso/ProviderSettingsExport.json"],
+        ["fabrikam.onmicrosoft.com", "Copier relay by IP", "scuba/estate/fabrikam/ProviderSettingsExport.json"],
       ],
     );
-    const sarif = JSON.parse((await cli(["audit", "scuba", "--now", "2027-01-01", "--format", "sarif"])).stdout) as Sarif.Log;
+    const sarif = JSON.parse((await cli(["audit", "scuba/estate", "--now", "2027-01-01", "--format", "sarif"])).stdout) as Sarif.Log;
     const result = sarif.runs[0]?.results?.find((r) => r.ruleId === "sender-ip-not-shared");
     assert.deepEqual(
       result?.locations?.map((l) => [l.physicalLocation?.artifactLocation?.uri, l.logicalLocations?.[0]?.fullyQualifiedName]),
       [
-        ["scuba/contoso/ProviderSettingsExport.json", "contoso.onmicrosoft.com/inboundConnector/Scanner relay by IP"],
-        ["scuba/fabrikam/ProviderSettingsExport.json", "fabrikam.onmicrosoft.com/inboundConnector/Copier relay by IP"],
+        ["scuba/estate/contoso/ProviderSettingsExport.json", "contoso.onmicrosoft.com/inboundConnector/Scanner relay by IP"],
+        ["scuba/estate/fabrikam/ProviderSettingsExport.json", "fabrikam.onmicrosoft.com/inboundConnector/Copier relay by IP"],
       ],
     );
     assert.deepEqual(result?.properties?.tenants, ["contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"]);
   });
 
   it("reads one ProviderSettingsExport.json given on its own", async () => {
-    const { code, stdout } = await cli(["audit", "scuba/contoso/ProviderSettingsExport.json", "--now", "2027-01-01", "--format", "json"]);
+    const { code, stdout } = await cli([
+      "audit",
+      "scuba/estate/contoso/ProviderSettingsExport.json",
+      "--now",
+      "2027-01-01",
+      "--format",
+      "json",
+    ]);
     const report = JSON.parse(stdout);
     assert.deepEqual(report.problems, []);
     assert.equal(report.summary.tenants, 1);
@@ -144,7 +151,7 @@ describe("ScubaGear ProviderSettingsExport.json with an on-premises folder besid
 
   it("puts a shared IP in the plan's defects of both tenants", () => {
     const collection = new Collection();
-    readPath(join(FIXTURES, "scuba"), FIXTURES, collection);
+    readPath(join(FIXTURES, "scuba", "estate"), FIXTURES, collection);
     const { inventory } = collection.assemble();
     const plan = planMigration(inventory, {
       stack: "cutover",
