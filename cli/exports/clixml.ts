@@ -60,8 +60,12 @@ function decodeEscapes(text: string): string {
 
 class LimitExceeded extends Error {}
 
-/** Builds the element tree without recursion, so nesting is bounded by `maxDepth`, not by the stack. */
-function parseTree(text: string, maxDepth: number): Element {
+/**
+ * Builds the element tree without recursion, so nesting is bounded by `maxDepth`, not by the stack.
+ * Each child of the root is handed to `onRecord` as soon as it closes and then dropped, so a file of
+ * 100,000 objects never holds more than one object's elements at a time.
+ */
+function parseTree(text: string, maxDepth: number, onRecord: (element: Element) => void): Element {
   const parser = new SaxesParser({ xmlns: false, position: true });
   const stack: Element[] = [];
   let root: Element | undefined;
@@ -88,7 +92,11 @@ function parseTree(text: string, maxDepth: number): Element {
     if (current) current.text += chunk;
   });
   parser.on("closetag", () => {
-    stack.pop();
+    const closed = stack.pop();
+    if (closed && stack.length === 1 && root?.name === "Objs") {
+      root.children.pop();
+      onRecord(closed);
+    }
   });
   parser.write(text).close();
   if (!root) throw new Error("holds no XML element");
@@ -98,9 +106,17 @@ function parseTree(text: string, maxDepth: number): Element {
 /** Reads an Export-Clixml text. Never throws: a file that is not well-formed is one problem. */
 export function parseCliXml(text: string, options: { readonly maxDepth: number }): CliXmlResult {
   const problems: CliXmlProblem[] = [];
+  const reader = new Reader(problems);
+  const records: unknown[] = [];
+  const typeNames: (readonly string[])[] = [];
+  const onRecord = (element: Element) => {
+    const at = `[${records.length}]`;
+    records.push(reader.value(element, at));
+    typeNames.push(element.name === "Obj" ? reader.typesOf(element, at) : []);
+  };
   let root: Element;
   try {
-    root = parseTree(text.replace(/^\uFEFF/, ""), options.maxDepth);
+    root = parseTree(text.replace(/^\uFEFF/, ""), options.maxDepth, onRecord);
   } catch (error) {
     const message = (error as Error).message.replace(/^undefined:/, "line ");
     return {
@@ -121,17 +137,9 @@ export function parseCliXml(text: string, options: { readonly maxDepth: number }
     };
   }
   if (root.attributes.xmlns !== undefined && root.attributes.xmlns !== PSRP_NAMESPACE) {
-    problems.push({ path: "", message: `has namespace "${root.attributes.xmlns}", not ${PSRP_NAMESPACE} (not an Export-Clixml file)` });
-    return { records: [], typeNames: [], problems };
+    const message = `has namespace "${root.attributes.xmlns}", not ${PSRP_NAMESPACE} (not an Export-Clixml file)`;
+    return { records: [], typeNames: [], problems: [{ path: "", message }] };
   }
-  const reader = new Reader(problems);
-  const records: unknown[] = [];
-  const typeNames: (readonly string[])[] = [];
-  root.children.forEach((element, i) => {
-    const at = `[${i}]`;
-    records.push(reader.value(element, at));
-    typeNames.push(element.name === "Obj" ? reader.typesOf(element, at) : []);
-  });
   return { records, typeNames, problems };
 }
 
