@@ -180,8 +180,9 @@ function listFolder(dir: string, walk: Walk): Entry[] | undefined {
     let stat: ReturnType<ExportFs["stat"]>;
     try {
       const link = collection.fs.lstat(path);
-      real = link.isSymbolicLink() ? collection.fs.realpath(path) : path;
       stat = collection.fs.stat(path);
+      // Folders by their real path, so a loop is seen whatever spelling of the path leads back.
+      real = link.isSymbolicLink() || stat.isDirectory() ? collection.fs.realpath(path) : path;
     } catch (error) {
       const code = errorCode(error);
       const reason = code === "ELOOP" ? "symbolic link loop" : code === "ENOENT" ? "broken symbolic link" : `cannot be read (${code})`;
