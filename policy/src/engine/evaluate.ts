@@ -1,7 +1,7 @@
 import { type EngineConfig, type EngineConfigInput, resolveConfig } from "./config";
 import type { Finding } from "./findings";
 import { buildIndex } from "./inventory-index";
-import type { InboundConnector, Inventory, ResourceRef } from "./model";
+import type { Inventory, ResourceRef } from "./model";
 import { policyNameOf } from "./pack-config";
 import type { Rule } from "./rule";
 import { rules as allRules } from "./rules";
@@ -16,36 +16,46 @@ export interface EvaluateOptions {
 
 const refKey = (ref: ResourceRef) => `${ref.kind}\u0000${ref.name}\u0000${ref.source ?? ""}\u0000${ref.urn ?? ""}`;
 
+type Connector = { readonly kind: string; readonly name: string; readonly label: string; readonly enabled: boolean };
+
 /**
- * Exchange Online does not use a disabled inbound connector (Enabled: false) for attribution, so a
- * finding that needs one is advisory and says so; when it conflicts with an active connector, the
- * message says what re-enabling it would break. Applied here, once, to every rule's findings.
+ * Exchange Online does not use a disabled inbound connector (Enabled: false) for attribution, and a
+ * disabled Send Connector routes no mail, so a finding that needs one is advisory and says so; when
+ * it conflicts with an active connector, the message says what re-enabling it would break. Applied
+ * here, once, to every rule's findings.
  */
 function disabledAware(
   inventory: Inventory,
 ): (draft: Omit<Finding, "ruleId" | "severity"> & { severity?: Finding["severity"] }) => typeof draft {
-  const byRef = new Map<string, InboundConnector>();
-  for (const connector of inventory.inboundConnectors) byRef.set(refKey(connector.ref), connector);
-  if (inventory.inboundConnectors.every((c) => c.enabled)) return (draft) => draft;
+  const byRef = new Map<string, Connector>();
+  for (const c of inventory.inboundConnectors)
+    byRef.set(refKey(c.ref), {
+      kind: "Inbound connector",
+      name: c.name,
+      label: `inbound connector "${c.name}" (tenant "${c.tenant}")`,
+      enabled: c.enabled,
+    });
+  for (const c of inventory.sendConnectors)
+    byRef.set(refKey(c.ref), { kind: "Send connector", name: c.name, label: `send connector "${c.name}"`, enabled: c.enabled !== false });
+  if ([...byRef.values()].every((c) => c.enabled)) return (draft) => draft;
   return (draft) => {
     const refs = [draft.resource, ...(draft.related ?? [])];
     const involved = refs.map((ref) => byRef.get(refKey(ref)));
-    const off = involved.filter((c): c is InboundConnector => c !== undefined && !c.enabled);
+    const off = involved.filter((c): c is Connector => c !== undefined && !c.enabled);
     if (off.length === 0) return draft;
-    const active = involved.filter((c): c is InboundConnector => c?.enabled === true);
+    const active = involved.filter((c): c is Connector => c?.enabled === true);
     const activeOthers = refs.length - off.length;
     let message = draft.message;
     for (const connector of off) {
       const quoted = `"${connector.name}"`;
       message = message.includes(quoted)
         ? message.replaceAll(quoted, `${quoted} (disabled)`)
-        : `Inbound connector ${quoted} (disabled): ${message}`;
+        : `${connector.kind} ${quoted} (disabled): ${message}`;
     }
-    const names = off.map((c) => `"${c.name}" (tenant "${c.tenant}")`).join(", ");
     message +=
       active.length > 0
-        ? ` Exchange Online does not use a disabled connector for attribution, so nothing breaks today; re-enabling ${names} would break attribution for the active inbound connector ${active.map((c) => `"${c.name}" (tenant "${c.tenant}")`).join(", ")}: this conflict would then apply to its mail.`
-        : ` The connector is disabled (Enabled: false): Exchange Online does not use it for attribution, so this is advisory until it is enabled again.`;
+        ? ` Exchange Online does not use a disabled connector for attribution, so nothing breaks today; re-enabling ${off.map((c) => `"${c.name}"${c.label.includes("(tenant") ? c.label.slice(c.label.indexOf(" (tenant")) : ""}`).join(", ")} would break attribution for the active ${active.map((c) => c.label).join(", ")}: this conflict would then apply to its mail.`
+        : " The connector is disabled (Enabled: false): Exchange Online does not use it for attribution, so this is advisory until it is enabled again.";
     // Still mandatory when two active parties conflict without the disabled one.
     const severity = refs.length >= 2 && activeOthers >= 2 ? draft.severity : "advisory";
     return { ...draft, message, ...(severity ? { severity } : {}) };

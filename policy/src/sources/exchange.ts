@@ -593,6 +593,7 @@ export function readSendConnectors(json: unknown, source: string): ReadResult<Se
         'a certificate name (expected "<I>issuer<S>subject" or an SmtpX509Identifier with CertificateIssuer and CertificateSubject)',
       ),
       cloudServicesMailEnabled: bool("CloudServicesMailEnabled"),
+      enabled: bool("Enabled"),
       sourceTransportServers: entries(
         field(record, "SourceTransportServers"),
         join(at, "SourceTransportServers"),

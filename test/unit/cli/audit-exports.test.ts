@@ -76,6 +76,35 @@ describe("engine: disabled connectors", () => {
   });
 });
 
+describe("engine: disabled send connectors", () => {
+  it("a finding about a disabled Send Connector is advisory and marks it", () => {
+    const fixture = new InventoryFixture();
+    fixture.send("contoso").requireTls = false;
+    const active = fixture.findings("send-connector-tls").filter((f) => f.message.includes('"contoso-send"'));
+    assert.ok(active.length > 0 && active.every((f) => f.severity === "mandatory"));
+    fixture.send("contoso").enabled = false;
+    const disabled = fixture.findings("send-connector-tls").filter((f) => f.message.includes('"contoso-send"'));
+    assert.equal(disabled.length, active.length);
+    for (const finding of disabled) {
+      assert.equal(finding.severity, "advisory");
+      assert.ok(finding.message.includes('"contoso-send" (disabled)'), finding.message);
+      assert.ok(finding.message.endsWith("so this is advisory until it is enabled again."), finding.message);
+    }
+  });
+
+  it("reads Enabled from Get-SendConnector", () => {
+    const collection = new Collection();
+    readPath(join(FIXTURES, "clixml", "mixed", "_onprem"), FIXTURES, collection);
+    assert.deepEqual(
+      collection.sendConnectors.map((c) => [c.name, c.enabled]),
+      [
+        ["Outbound to Office 365 - contoso", true],
+        ["Internet", true],
+      ],
+    );
+  });
+});
+
 describe("ScubaGear ProviderSettingsExport.json with an on-premises folder beside it", () => {
   it("reads each tenant's Exchange Online side from ScubaGear and lists a shared IP under both tenants", async () => {
     const { code, stdout } = await cli(["audit", "scuba/estate", "--now", "2027-01-01"]);
