@@ -317,8 +317,8 @@ function readFolder(dir: string, real: string, walk: Walk, depth: number): numbe
   if (walk.visited.has(real)) {
     collection.notReadInput(
       shownDir,
-      "link to a folder already read (loop)",
-      `${shownDir}: leads back to a folder already read (a symbolic link loop); not read again`,
+      "link to a folder already read",
+      `${shownDir}: leads to a folder already read (a symbolic link to it, or a loop); not read again`,
     );
     return 0;
   }
