@@ -1,21 +1,31 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import type { Certificate, InboundConnector, Inventory, SendConnector, Tenant } from "../policy/src/engine";
-import { inventoryFromPulumiResources } from "../policy/src/sources/pulumi";
 import {
   type AssemblyNotes,
   assembleInventory,
-  decodeExportText,
   type ExchangeProblem,
   formatProblem,
-  parseExchangeJson,
   readAcceptedDomains,
   readExchangeCertificates,
   readInboundConnectors,
   readSendConnectors,
 } from "../policy/src/sources/exchange";
+import { printable } from "./exports/printable";
+import { readScubaExport } from "./exports/scuba";
+import { readStackExport } from "./exports/stack";
+import {
+  type ExportFs,
+  type ExportKind,
+  KIND_CMDLET,
+  kindFromName,
+  LIMITS,
+  nodeFs,
+  type ReadFile,
+  readExportFile,
+  specialKind,
+} from "./exports/files";
 
-/** The export file names an admin writes (README: "Exports an admin runs"). */
+/** The export file names the docs use (docs/exports.md); files are recognized by content, these are only suggestions. */
 export const EXPORT_FILES = {
   acceptedDomains: "AcceptedDomain.json",
   inboundConnectors: "InboundConnector.json",
@@ -23,6 +33,11 @@ export const EXPORT_FILES = {
   certificates: "ExchangeCertificate.json",
 } as const;
 export const SHARED_ONPREM_FOLDER = "_onprem";
+
+function pushAll<T>(target: T[], items: readonly T[]): void {
+  // A loop, not push(...items): a file with 100,000+ records would overflow the call stack.
+  for (const item of items) target.push(item);
+}
 
 /** Everything read from all inputs, before assembly. */
 export class Collection {
@@ -35,19 +50,41 @@ export class Collection {
   readonly notRead: { input: string; reason: string }[] = [];
   /** Every bad-input message; any entry makes the exit code 2. */
   readonly problems: string[] = [];
+  /** Tenants some of whose inputs were not read; "all" when an input of no single tenant (on-premises, a folder) was not. */
+  partlyRead: Set<string> | "all" = new Set();
+  /** Certificates read that no send connector presents (after assemble). */
+  certificatesNotOnPath = 0;
   tenantsSeen = 0;
 
   constructor(
     private readonly onTenant: (count: number) => void = () => {},
     /** Inbound connector names (lower case) that belong to an add-on service relaying through Exchange Online. */
     readonly addOnConnectors: ReadonlySet<string> = new Set(),
+    /** File-system access; tests pass one that fails where they need it to. */
+    readonly fs: ExportFs = nodeFs,
   ) {}
 
   addOnService = (connectorName: string): string | undefined =>
     this.addOnConnectors.has(connectorName.toLowerCase()) ? connectorName : undefined;
 
   addProblems(problems: readonly ExchangeProblem[]): void {
-    for (const problem of problems) this.problems.push(formatProblem(problem));
+    for (const problem of problems) this.problems.push(printable(formatProblem(problem)));
+  }
+
+  /** An input that is not read: named under "Not read" with the reason, and a problem (exit 2). */
+  notReadInput(input: string, reason: string, problem: string): void {
+    this.notRead.push({ input: printable(input), reason: printable(reason) });
+    this.problems.push(printable(problem));
+  }
+
+  markPartlyRead(tenant: string | undefined): void {
+    if (this.partlyRead === "all") return;
+    if (tenant === undefined) this.partlyRead = "all";
+    else this.partlyRead.add(tenant);
+  }
+
+  isPartlyRead(tenant: string): boolean {
+    return this.partlyRead === "all" || this.partlyRead.has(tenant);
   }
 
   /** Adds a tenant with its inbound connectors; a tenant read twice keeps the first reading. */
@@ -55,13 +92,13 @@ export class Collection {
     const known = this.tenants.get(tenant.name);
     if (known) {
       this.problems.push(
-        `${source}: tenant "${tenant.name}" was already read from ${known.source ?? "another input"}; this copy is ignored`,
+        printable(`${source}: tenant "${tenant.name}" was already read from ${known.source ?? "another input"}; this copy is ignored`),
       );
-      this.notRead.push({ input: source, reason: `duplicate of tenant "${tenant.name}"` });
+      this.notRead.push({ input: printable(source), reason: `duplicate of tenant "${tenant.name}"` });
       return;
     }
     this.tenants.set(tenant.name, tenant);
-    this.inboundConnectors.push(...connectors);
+    pushAll(this.inboundConnectors, connectors);
     this.tenantsSeen += 1;
     this.onTenant(this.tenantsSeen);
   }
@@ -74,18 +111,20 @@ export class Collection {
         known ? { ...known, acceptedDomains: [...new Set([...known.acceptedDomains, ...tenant.acceptedDomains])] } : tenant,
       );
     }
-    this.inboundConnectors.push(...inventory.inboundConnectors);
-    this.sendConnectors.push(...inventory.sendConnectors);
-    this.certificates.push(...inventory.certificates);
+    pushAll(this.inboundConnectors, inventory.inboundConnectors);
+    pushAll(this.sendConnectors, inventory.sendConnectors);
+    pushAll(this.certificates, inventory.certificates);
   }
 
   assemble(): { inventory: Inventory; notes: AssemblyNotes } {
-    return assembleInventory({
+    const assembled = assembleInventory({
       tenants: [...this.tenants.values()],
       inboundConnectors: this.inboundConnectors,
       sendConnectors: this.sendConnectors,
       certificates: this.certificates,
     });
+    this.certificatesNotOnPath = assembled.notes.unusedCertificates.length;
+    return assembled;
   }
 }
 
@@ -96,185 +135,302 @@ export function displayPath(path: string, cwd: string): string {
   return shown.split("\\").join("/");
 }
 
-function readJson(path: string, shown: string, collection: Collection): { ok: true; value: unknown } | { ok: false } {
-  let text: string;
-  try {
-    text = decodeExportText(readFileSync(path));
-  } catch (error) {
-    collection.problems.push(`${shown}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    collection.notRead.push({ input: shown, reason: "cannot be read" });
-    return { ok: false };
-  }
-  const parsed = parseExchangeJson(text, shown);
-  if (parsed.problem) {
-    collection.problems.push(formatProblem(parsed.problem));
-    collection.notRead.push({ input: shown, reason: /cut off/.test(parsed.problem.message) ? "truncated JSON" : "invalid JSON" });
-    return { ok: false };
-  }
-  collection.filesRead.push(shown);
-  return { ok: true, value: parsed.value };
+/** One walk over one command-line path: its real root (symlinks are followed only inside it) and the folders already read. */
+interface Walk {
+  readonly root: string;
+  readonly cwd: string;
+  readonly collection: Collection;
+  readonly visited: Set<string>;
 }
 
-function isTenantFolder(dir: string): boolean {
-  return existsSync(join(dir, EXPORT_FILES.acceptedDomains)) || existsSync(join(dir, EXPORT_FILES.inboundConnectors));
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
-function isOnPremFolder(dir: string): boolean {
-  return existsSync(join(dir, EXPORT_FILES.sendConnectors)) || existsSync(join(dir, EXPORT_FILES.certificates));
+function inside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-/** SendConnector.json / ExchangeCertificate.json, wherever they are (tenant folder or _onprem). */
-function readOnPrem(dir: string, cwd: string, collection: Collection): void {
-  const sendPath = join(dir, EXPORT_FILES.sendConnectors);
-  if (existsSync(sendPath)) {
-    const shown = displayPath(sendPath, cwd);
-    const json = readJson(sendPath, shown, collection);
-    if (json.ok) {
-      const result = readSendConnectors(json.value, shown);
-      collection.sendConnectors.push(...result.items);
-      collection.addProblems(result.problems);
-    }
-  }
-  const certPath = join(dir, EXPORT_FILES.certificates);
-  if (existsSync(certPath)) {
-    const shown = displayPath(certPath, cwd);
-    const json = readJson(certPath, shown, collection);
-    if (json.ok) {
-      const result = readExchangeCertificates(json.value, shown);
-      collection.certificates.push(...result.items);
-      collection.addProblems(result.problems);
-    }
-  }
-}
+type Entry = { readonly kind: "file" | "folder"; readonly path: string; readonly real: string; readonly shown: string };
 
-/** One tenant's export folder; the folder name is the tenant's initial domain. */
-export function readTenantFolder(dir: string, cwd: string, collection: Collection): void {
+/**
+ * The entries of a folder that can be read; every other one (a link out of the export, a loop, a
+ * FIFO, a device, an entry that cannot be looked at) is named under "Not read" with the reason.
+ */
+function listFolder(dir: string, walk: Walk): Entry[] | undefined {
+  const { collection, cwd } = walk;
   const shownDir = displayPath(dir, cwd);
-  const tenantHint = basename(dir).toLowerCase();
-  const acceptedPath = join(dir, EXPORT_FILES.acceptedDomains);
-  const inboundPath = join(dir, EXPORT_FILES.inboundConnectors);
+  let names: string[];
+  try {
+    names = collection.fs.readdir(dir);
+  } catch (error) {
+    const code = errorCode(error);
+    collection.notReadInput(
+      shownDir,
+      `folder cannot be read (${code})`,
+      `${shownDir}: folder cannot be read (${code}); nothing in it was audited`,
+    );
+    return undefined;
+  }
+  const entries: Entry[] = [];
+  for (const name of names.sort((a, b) => a.localeCompare(b))) {
+    const path = join(dir, name);
+    const shown = displayPath(path, cwd);
+    let real: string;
+    let stat: ReturnType<ExportFs["stat"]>;
+    try {
+      const link = collection.fs.lstat(path);
+      stat = collection.fs.stat(path);
+      // Folders by their real path, so a loop is seen whatever spelling of the path leads back.
+      real = link.isSymbolicLink() || stat.isDirectory() ? collection.fs.realpath(path) : path;
+    } catch (error) {
+      const code = errorCode(error);
+      const reason = code === "ELOOP" ? "symbolic link loop" : code === "ENOENT" ? "broken symbolic link" : `cannot be read (${code})`;
+      collection.notReadInput(shown, reason, `${shown}: ${reason}; not read`);
+      continue;
+    }
+    if (real !== path && !inside(walk.root, real)) {
+      collection.notReadInput(
+        shown,
+        "symbolic link out of the export",
+        `${shown}: is a symbolic link to ${real}, outside the export ${displayPath(walk.root, cwd)}; not read. Copy the file into the export or pass its folder on the command line.`,
+      );
+      continue;
+    }
+    if (stat.isDirectory()) entries.push({ kind: "folder", path, real, shown });
+    else if (stat.isFile()) entries.push({ kind: "file", path, real, shown });
+    else {
+      const what = specialKind(stat);
+      collection.notReadInput(shown, `is ${what}`, `${shown}: is ${what}, not a regular file; not read`);
+    }
+  }
+  return entries;
+}
+
+interface FolderFiles {
+  readonly records: { file: Entry; read: Extract<ReadFile, { type: "records" }> }[];
+  readonly scuba: { file: Entry; value: Record<string, unknown> }[];
+  readonly stacks: { file: Entry; value: Record<string, unknown> }[];
+  /** What the files that could not be read were named as (AcceptedDomain.json...), so their absence is not reported twice. */
+  readonly failedKinds: Set<ExportKind>;
+}
+
+function recognize(files: readonly Entry[], collection: Collection): FolderFiles {
+  const out: FolderFiles = { records: [], scuba: [], stacks: [], failedKinds: new Set() };
+  for (const file of files) {
+    const read = readExportFile(file.path, file.shown, collection.fs);
+    if (read.type === "notRead") {
+      collection.notReadInput(file.shown, read.reason, read.problem);
+      const named = kindFromName(file.path);
+      if (named) out.failedKinds.add(named);
+    } else if (read.type === "records") out.records.push({ file, read });
+    else if (read.type === "scuba") out.scuba.push({ file, value: read.value });
+    else out.stacks.push({ file, value: read.value });
+  }
+  return out;
+}
+
+function formatLayerProblems(read: Extract<ReadFile, { type: "records" }>, shown: string): ExchangeProblem[] {
+  return read.problems.map((p) => ({ file: shown, path: p.path, message: p.message }));
+}
+
+/** Send connectors and certificates, from whichever folder holds them. */
+function readOnPremFile(file: Entry, read: Extract<ReadFile, { type: "records" }>, collection: Collection): void {
+  collection.filesRead.push(printable(file.shown));
+  collection.addProblems(formatLayerProblems(read, file.shown));
+  if (read.kind === "sendConnectors") {
+    const result = readSendConnectors(read.value, file.shown);
+    pushAll(collection.sendConnectors, result.items);
+    collection.addProblems(result.problems);
+  } else {
+    const result = readExchangeCertificates(read.value, file.shown);
+    pushAll(collection.certificates, result.items);
+    collection.addProblems(result.problems);
+  }
+}
+
+/** A folder name that can stand for the tenant (its initial domain) when no record says InitialDomain. */
+function tenantHintOf(dir: string): string | undefined {
+  const name = basename(dir).toLowerCase();
+  return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(name) ? name : undefined;
+}
+
+function readTenantFiles(dir: string, files: FolderFiles, walk: Walk): string | undefined {
+  const { collection, cwd } = walk;
+  const shownDir = displayPath(dir, cwd);
+  const byKind = (kind: ExportKind) => files.records.filter((r) => r.read.kind === kind);
+  const accepted = byKind("acceptedDomains");
+  const inbound = byKind("inboundConnectors");
+  if (accepted.length === 0 && inbound.length === 0) return undefined;
+  const hint = tenantHintOf(dir);
   let tenant: Tenant | undefined;
-  if (!existsSync(acceptedPath)) {
-    collection.problems.push(
-      `${shownDir}: ${EXPORT_FILES.acceptedDomains} is missing; without the accepted domains the tenant's connectors cannot be checked. Export it with Get-AcceptedDomain | ConvertTo-Json -Depth 5`,
-    );
-  } else {
-    const shown = displayPath(acceptedPath, cwd);
-    const json = readJson(acceptedPath, shown, collection);
-    if (json.ok) {
-      const result = readAcceptedDomains(json.value, shown, tenantHint);
-      collection.addProblems(result.problems);
-      tenant = result.items[0];
+  for (const { file, read } of accepted) {
+    collection.filesRead.push(printable(file.shown));
+    collection.addProblems(formatLayerProblems(read, file.shown));
+    const result = readAcceptedDomains(read.value, file.shown, hint);
+    collection.addProblems(result.problems);
+    if (tenant === undefined) tenant = result.items[0];
+    else if (result.items[0]) {
+      collection.problems.push(
+        printable(`${file.shown}: is a second ${KIND_CMDLET.acceptedDomains} export in ${shownDir}; export one tenant per folder`),
+      );
     }
   }
-  let connectors: InboundConnector[] = [];
-  if (existsSync(inboundPath)) {
-    const shown = displayPath(inboundPath, cwd);
-    const json = readJson(inboundPath, shown, collection);
-    if (json.ok) {
-      const result = readInboundConnectors(json.value, shown, tenant?.name ?? tenantHint, { addOnService: collection.addOnService });
-      collection.addProblems(result.problems);
-      connectors = result.items;
-    }
-  } else {
+  if (accepted.length === 0 && !files.failedKinds.has("acceptedDomains")) {
     collection.problems.push(
-      `${shownDir}: ${EXPORT_FILES.inboundConnectors} is missing. Export it with Get-InboundConnector | ConvertTo-Json -Depth 5`,
+      printable(
+        `${shownDir}: no ${KIND_CMDLET.acceptedDomains} export; without the accepted domains the tenant's connectors cannot be checked. Export it with Get-AcceptedDomain | Export-Clixml AcceptedDomain.xml (or | ConvertTo-Json -Depth 5)`,
+      ),
     );
   }
-  readOnPrem(dir, cwd, collection);
+  const name = tenant?.name ?? hint ?? basename(dir).toLowerCase();
+  const connectors: InboundConnector[] = [];
+  for (const { file, read } of inbound) {
+    collection.filesRead.push(printable(file.shown));
+    collection.addProblems(formatLayerProblems(read, file.shown));
+    const result = readInboundConnectors(read.value, file.shown, name, { addOnService: collection.addOnService });
+    collection.addProblems(result.problems);
+    pushAll(connectors, result.items);
+  }
+  if (inbound.length === 0 && !files.failedKinds.has("inboundConnectors")) {
+    collection.problems.push(
+      printable(
+        `${shownDir}: no ${KIND_CMDLET.inboundConnectors} export. Export it with Get-InboundConnector | Export-Clixml InboundConnector.xml (or | ConvertTo-Json -Depth 5)`,
+      ),
+    );
+  }
   if (tenant === undefined) {
-    collection.notRead.push({ input: shownDir, reason: `tenant "${tenantHint}" not audited: no readable ${EXPORT_FILES.acceptedDomains}` });
-    return;
+    collection.notRead.push({
+      input: printable(shownDir),
+      reason: printable(`tenant "${name}" not audited: no readable accepted domains`),
+    });
+    return name;
   }
   collection.addTenant(tenant, connectors, shownDir);
+  return tenant.name;
 }
 
-/** A `pulumi stack export` file (it has a `deployment` key). */
-function readStackExport(value: Record<string, unknown>, shown: string, collection: Collection): void {
-  const deployment = value.deployment as { resources?: unknown } | null | undefined;
-  const resources = Array.isArray(deployment?.resources) ? deployment.resources : [];
-  const normalized = resources.flatMap((resource: unknown) => {
-    if (resource === null || typeof resource !== "object") return [];
-    const r = resource as { type?: unknown; urn?: unknown; inputs?: unknown; outputs?: unknown };
-    if (typeof r.type !== "string" || typeof r.urn !== "string") return [];
-    const name = r.urn.split("::").at(-1) ?? r.urn;
-    const props = { ...(asRecord(r.inputs) ?? {}), ...(asRecord(r.outputs) ?? {}) };
-    // Dynamic providers store their provider code in __provider: not a connector property.
-    delete props.__provider;
-    return [{ type: r.type, urn: r.urn, name, props }];
-  });
-  const result = inventoryFromPulumiResources(normalized, shown);
-  for (const problem of result.problems) collection.problems.push(`${shown}: ${problem}`);
-  collection.addInventory(result.inventory);
-  collection.tenantsSeen += result.inventory.tenants.length;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function readJsonFile(path: string, cwd: string, collection: Collection): void {
-  const shown = displayPath(path, cwd);
-  const json = readJson(path, shown, collection);
-  if (!json.ok) return;
-  const record = asRecord(json.value);
-  if (record && "deployment" in record) {
-    readStackExport(record, shown, collection);
-    return;
+/** Reads one folder by what its files hold, then its subfolders. Returns how many inputs were used. */
+function readFolder(dir: string, real: string, walk: Walk, depth: number): number {
+  const { collection, cwd } = walk;
+  const shownDir = displayPath(dir, cwd);
+  if (walk.visited.has(real)) {
+    collection.notReadInput(
+      shownDir,
+      "link to a folder already read",
+      `${shownDir}: leads to a folder already read (a symbolic link to it, or a loop); not read again`,
+    );
+    return 0;
   }
-  collection.filesRead.pop();
-  collection.problems.push(
-    `${shown}: is neither a "pulumi stack export" file (no "deployment" key) nor an export folder. Pass the folder that holds ${EXPORT_FILES.acceptedDomains} and ${EXPORT_FILES.inboundConnectors}`,
+  walk.visited.add(real);
+  if (depth > LIMITS.maxFolderDepth) {
+    collection.notReadInput(
+      shownDir,
+      `deeper than ${LIMITS.maxFolderDepth} folder levels`,
+      `${shownDir}: is more than ${LIMITS.maxFolderDepth} folder levels below the path given; not read. Pass it on the command line.`,
+    );
+    return 0;
+  }
+  const problemsBefore = collection.problems.length;
+  const entries = listFolder(dir, walk);
+  if (entries === undefined) {
+    collection.markPartlyRead(undefined);
+    return 0;
+  }
+  const files = recognize(
+    entries.filter((e) => e.kind === "file"),
+    collection,
   );
-  collection.notRead.push({ input: shown, reason: "not a stack export" });
+  let used = 0;
+  for (const { file, value } of files.scuba) {
+    collection.filesRead.push(printable(file.shown));
+    const before = collection.problems.length;
+    const name = readScubaExport(value, file.shown, tenantHintOf(dir), collection);
+    if (collection.problems.length > before) collection.markPartlyRead(name);
+    used += 1;
+  }
+  for (const { file, value } of files.stacks) {
+    collection.filesRead.push(printable(file.shown));
+    readStackExport(value, file.shown, collection);
+    used += 1;
+  }
+  const tenant = readTenantFiles(dir, files, walk);
+  if (tenant !== undefined) used += 1;
+  let onPremFiles = 0;
+  for (const { file, read } of files.records) {
+    if (read.kind !== "sendConnectors" && read.kind !== "certificates") continue;
+    readOnPremFile(file, read, collection);
+    onPremFiles += 1;
+  }
+  if (onPremFiles > 0) used += 1;
+  // Problems here belong to this tenant when the folder is a tenant's and holds nothing on-premises.
+  if (collection.problems.length > problemsBefore) collection.markPartlyRead(onPremFiles === 0 ? tenant : undefined);
+  for (const entry of entries) {
+    if (entry.kind !== "folder") continue;
+    const usedBelow = readFolder(entry.path, entry.real, walk, depth + 1);
+    if (usedBelow === 0 && !collection.notRead.some((n) => n.input.startsWith(printable(entry.shown)))) {
+      collection.notRead.push({ input: printable(entry.shown), reason: "no export files" });
+    }
+    used += usedBelow;
+  }
+  return used;
 }
 
-/** Reads one command-line path: an export root, a tenant folder, or a stack export file. */
+/** Reads one command-line path: an export root, a tenant folder, a ScubaGear file or folder, or a stack export file. */
 export function readPath(path: string, cwd: string, collection: Collection): void {
   const shown = displayPath(path, cwd);
-  let stat: ReturnType<typeof statSync>;
+  let real: string;
+  let stat: ReturnType<ExportFs["stat"]>;
   try {
-    stat = statSync(path);
-  } catch {
-    collection.problems.push(`${shown}: no such file or folder`);
-    collection.notRead.push({ input: shown, reason: "does not exist" });
+    real = collection.fs.realpath(path);
+    stat = collection.fs.stat(real);
+  } catch (error) {
+    const code = errorCode(error);
+    const reason = code === "ENOENT" ? "does not exist" : code === "ELOOP" ? "symbolic link loop" : `cannot be read (${code})`;
+    const message = code === "ENOENT" ? `${shown}: no such file or folder` : `${shown}: ${reason}`;
+    collection.notReadInput(shown, reason, message);
+    collection.markPartlyRead(undefined);
     return;
   }
+  const walk: Walk = { root: stat.isDirectory() ? real : join(real, ".."), cwd, collection, visited: new Set() };
   if (stat.isFile()) {
-    readJsonFile(path, cwd, collection);
-    return;
-  }
-  if (isTenantFolder(path)) {
-    readTenantFolder(path, cwd, collection);
-    return;
-  }
-  const entries = readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-  let used = 0;
-  for (const entry of entries) {
-    const full = join(path, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name === SHARED_ONPREM_FOLDER) {
-        readOnPrem(full, cwd, collection);
-        used += 1;
-      } else if (isTenantFolder(full)) {
-        readTenantFolder(full, cwd, collection);
-        used += 1;
-      } else if (isOnPremFolder(full)) {
-        collection.problems.push(
-          `${displayPath(full, cwd)}: holds on-premises exports but no ${EXPORT_FILES.acceptedDomains}; name the shared folder ${SHARED_ONPREM_FOLDER}`,
-        );
-        collection.notRead.push({ input: displayPath(full, cwd), reason: "on-premises exports outside _onprem" });
-      } else {
-        collection.notRead.push({ input: displayPath(full, cwd), reason: "no export files" });
-      }
-    } else if (entry.isFile() && entry.name.endsWith(".json")) {
-      readJsonFile(full, cwd, collection);
-      used += 1;
+    const entry: Entry = { kind: "file", path, real, shown };
+    const before = collection.problems.length;
+    const files = recognize([entry], collection);
+    for (const { value } of files.scuba) {
+      collection.filesRead.push(printable(shown));
+      readScubaExport(value, shown, undefined, collection);
     }
+    for (const { value } of files.stacks) {
+      collection.filesRead.push(printable(shown));
+      readStackExport(value, shown, collection);
+    }
+    for (const { file, read } of files.records) {
+      if (read.kind === "sendConnectors" || read.kind === "certificates") readOnPremFile(file, read, collection);
+      else {
+        collection.notReadInput(
+          shown,
+          "a tenant's file given alone",
+          `${shown}: holds ${KIND_CMDLET[read.kind]} output; pass the tenant's folder (with its accepted domains and inbound connectors) instead of the file`,
+        );
+      }
+    }
+    if (collection.problems.length > before) collection.markPartlyRead(undefined);
+    return;
   }
+  if (!stat.isDirectory()) {
+    const what = specialKind(stat);
+    collection.notReadInput(shown, `is ${what}`, `${shown}: is ${what}, not a file or folder; not read`);
+    collection.markPartlyRead(undefined);
+    return;
+  }
+  const used = readFolder(path, real, walk, 0);
   if (used === 0) {
     collection.problems.push(
-      `${shown}: holds no tenant export folders (<tenant>/${EXPORT_FILES.acceptedDomains}, <tenant>/${EXPORT_FILES.inboundConnectors}) and no stack export files`,
+      printable(
+        `${shown}: holds no exports the audit reads (a tenant's accepted domains and inbound connectors, ScubaGear's ProviderSettingsExport.json, on-premises send connectors or certificates, a stack export)`,
+      ),
     );
+    collection.markPartlyRead(undefined);
   }
 }

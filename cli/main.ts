@@ -222,6 +222,8 @@ function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: n
     inboundConnectors: inventory.inboundConnectors.length,
     sendConnectors: inventory.sendConnectors.length,
     certificates: inventory.certificates.length,
+    certificatesNotOnPath: collection.certificatesNotOnPath,
+    tenantsNotFullyRead: inventory.tenants.map((t) => t.name).filter((name) => collection.isPartlyRead(name)),
     sendConnectorsSkipped: gathered.skippedSendConnectors.length,
     skippedOnPurpose: gathered.skippedSendConnectors,
     findings: countFindings(findings),
@@ -258,7 +260,7 @@ async function audit(args: string[], io: CliIo): Promise<number> {
   };
   const text =
     format === "json"
-      ? formatJson(report)
+      ? formatJson(report, gathered.inventory)
       : format === "sarif"
         ? formatSarif(report, gathered.inventory)
         : formatText(report, gathered.inventory);

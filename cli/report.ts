@@ -1,5 +1,7 @@
 import type * as Sarif from "sarif";
 import { type Finding, type Inventory, type ResourceRef, type Rule, rules as registry } from "../policy/src/engine";
+import { findingLocations, findingTenants } from "./exports/tenants";
+import { printable } from "./exports/printable";
 import { formatLiveSummary, type LiveSummary } from "./live/summary";
 
 export const TOOL_NAME = "mailflow-guard";
@@ -11,6 +13,10 @@ export interface Summary {
   readonly inboundConnectors: number;
   readonly sendConnectors: number;
   readonly certificates: number;
+  /** Certificates the files hold that no send connector presents (not on a tenant's mail-flow path). */
+  readonly certificatesNotOnPath?: number;
+  /** Tenants some of whose inputs were not read: never reported as "No findings". */
+  readonly tenantsNotFullyRead?: readonly string[];
   /** Send connectors left out: they route to no tenant and not to Exchange Online. */
   readonly sendConnectorsSkipped: number;
   /** What was read and left out on purpose (those send connectors), each with the reason. */
@@ -71,7 +77,9 @@ export function summaryLine(summary: Summary): string {
     `${plural(summary.tenants, "tenant")}`,
     `${plural(summary.inboundConnectors, "inbound connector")}`,
     `${plural(summary.sendConnectors, "send connector")}`,
-    `${plural(summary.certificates, "certificate")}`,
+    summary.certificatesNotOnPath
+      ? `${plural(summary.certificates + summary.certificatesNotOnPath, "certificate")} (${summary.certificatesNotOnPath} not presented by any send connector)`
+      : `${plural(summary.certificates, "certificate")}`,
   ]
     .join(", ")
     .concat(
@@ -86,10 +94,19 @@ export function summaryLine(summary: Summary): string {
 /** Text for people: grouped by tenant, worst tenant first, each finding with its fix. */
 export function formatText(report: AuditReport, inventory: Inventory): string {
   const groups = new Map<string, Finding[]>();
+  // A finding between tenants is listed under each tenant it involves.
   for (const finding of report.findings) {
-    const tenant = findingTenant(finding, inventory) ?? ACROSS;
-    groups.set(tenant, [...(groups.get(tenant) ?? []), finding]);
+    const tenants = findingTenants(finding, inventory);
+    for (const tenant of tenants.length > 0 ? tenants : [ACROSS]) {
+      const list = groups.get(tenant);
+      if (list) list.push(finding);
+      else groups.set(tenant, [finding]);
+    }
   }
+  const partly = new Set(report.summary.tenantsNotFullyRead ?? []);
+  const disabled = new Set(inventory.inboundConnectors.filter((c) => !c.enabled).map((c) => `${c.ref.name}\u0000${c.ref.source ?? ""}`));
+  const label = (ref: ResourceRef) =>
+    `${resourceLabel(ref)}${ref.kind === "inboundConnector" && disabled.has(`${ref.name}\u0000${ref.source ?? ""}`) ? " (disabled)" : ""}`;
   const score = (findings: readonly Finding[]) => countFindings(findings);
   const ordered = [...groups.entries()].sort(([ta, a], [tb, b]) => {
     const sa = score(a);
@@ -99,17 +116,28 @@ export function formatText(report: AuditReport, inventory: Inventory): string {
   const lines: string[] = [];
   for (const [tenant, findings] of ordered) {
     const counts = score(findings);
-    lines.push(`${tenant}  (${counts.mandatory} mandatory, ${counts.advisory} advisory)`);
+    lines.push(
+      `${tenant}  (${counts.mandatory} mandatory, ${counts.advisory} advisory)${partly.has(tenant) ? "  - not all of its inputs were read, see below" : ""}`,
+    );
     for (const finding of findings) {
-      lines.push(`  ${finding.severity.toUpperCase().padEnd(9)}  ${finding.ruleId}  ${resourceLabel(finding.resource)}`);
-      if (finding.resource.source) lines.push(`    in:  ${finding.resource.source}`);
+      // Under each tenant, the resource of that tenant the finding names (its own connector or certificate).
+      const own = findingLocations(finding, inventory).find((l) => l.tenant === tenant)?.resource ?? finding.resource;
+      lines.push(`  ${finding.severity.toUpperCase().padEnd(9)}  ${finding.ruleId}  ${label(own)}`);
+      if (own.source) lines.push(`    in:  ${own.source}`);
+      const others = findingTenants(finding, inventory).filter((t) => t !== tenant);
+      if (others.length > 0) lines.push(`    also listed under: ${others.join(", ")}`);
       lines.push(`    ${finding.message}`);
       lines.push(`    Fix: ${finding.remediation}`);
     }
     lines.push("");
   }
-  const clean = inventory.tenants.map((t) => t.name).filter((name) => !groups.has(name));
+  const withoutFindings = inventory.tenants.map((t) => t.name).filter((name) => !groups.has(name));
+  // "No findings" is said only of a tenant whose inputs were all read.
+  const clean = withoutFindings.filter((name) => !partly.has(name));
+  const unsure = withoutFindings.filter((name) => partly.has(name));
   if (clean.length > 0) lines.push(`No findings: ${clean.sort().join(", ")}`, "");
+  if (unsure.length > 0)
+    lines.push(`No findings in what was read, but not all inputs were read (see below): ${unsure.sort().join(", ")}`, "");
   if (report.problems.length > 0) {
     lines.push("Input problems (not audited):");
     for (const problem of report.problems) lines.push(`  ${problem}`);
@@ -126,11 +154,19 @@ export function formatText(report: AuditReport, inventory: Inventory): string {
     lines.push("");
   }
   lines.push(summaryLine(report.summary));
-  return `${lines.join("\n")}\n`;
+  // Every value printed (names, paths, messages) with its control characters made visible.
+  return `${lines.map(printable).join("\n")}\n`;
 }
 
-export function formatJson(report: AuditReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+/** JSON; with the inventory, each finding carries the tenants it involves and a location per tenant. */
+export function formatJson(report: AuditReport, inventory?: Inventory): string {
+  const out = inventory
+    ? {
+        ...report,
+        findings: report.findings.map((f) => ({ ...f, tenants: findingTenants(f, inventory), locations: findingLocations(f, inventory) })),
+      }
+    : report;
+  return `${JSON.stringify(out, null, 2)}\n`;
 }
 
 const LEVEL = { mandatory: "error", advisory: "warning" } as const;
@@ -188,17 +224,23 @@ export function formatSarif(report: AuditReport, inventory: Inventory, ruleSet: 
         ],
         results: report.findings.map((finding) => {
           const tenant = findingTenant(finding, inventory);
+          const perTenant = findingLocations(finding, inventory);
           const ruleIndex = index.get(finding.ruleId);
           return {
             ruleId: finding.ruleId,
             ...(ruleIndex === undefined ? {} : { ruleIndex }),
             level: LEVEL[finding.severity],
             message: { text: `${finding.message} Fix: ${finding.remediation}` },
-            locations: [location(finding.resource, tenant)],
+            // One location per tenant the finding involves (a shared IP is a defect of each tenant).
+            locations: perTenant.length > 1 ? perTenant.map((l) => location(l.resource, l.tenant)) : [location(finding.resource, tenant)],
             ...(finding.related && finding.related.length > 0
               ? { relatedLocations: finding.related.map((ref, i) => ({ id: i + 1, ...location(ref, undefined) })) }
               : {}),
-            properties: { severity: finding.severity, ...(tenant ? { tenant } : {}) },
+            properties: {
+              severity: finding.severity,
+              ...(tenant ? { tenant } : {}),
+              ...(perTenant.length > 1 ? { tenants: perTenant.map((l) => l.tenant) } : {}),
+            },
           };
         }),
       },

@@ -12,11 +12,13 @@ Run "mailflow-guard <command> --help" for the options of a command.`;
 
 const INPUTS = `Inputs (any number, mixed):
   <dir>                      Export folder: one sub-folder per tenant named after its initial domain
-                             (<dir>/contoso.onmicrosoft.com/) with AcceptedDomain.json and
-                             InboundConnector.json; SendConnector.json and ExchangeCertificate.json from
-                             on-premises in the tenant folder or in a shared <dir>/_onprem/ folder.
-                             A single tenant folder may be given directly.
-  <file.json>                A "pulumi stack export" file.
+                             (<dir>/contoso.onmicrosoft.com/) with its Get-AcceptedDomain and
+                             Get-InboundConnector output; Get-SendConnector and Get-ExchangeCertificate
+                             output from on-premises in a shared <dir>/_onprem/ folder. Export-Clixml or
+                             ConvertTo-Json, any file name: files are recognized by content, and every
+                             file not read is named (exit 2). ScubaGear's ProviderSettingsExport.json
+                             counts as a tenant folder. See docs/exports.md.
+  <file.json>                A "pulumi stack export" file, or one ScubaGear ProviderSettingsExport.json.
   --live <tenant>            Read a tenant from Exchange Online (repeatable), and/or
   --live-tenants <file>      the tenants listed in a file: one initial domain or tenant ID per line, # comments
                              (a repeated tenant is read once and named; a malformed line is named, exit 2);

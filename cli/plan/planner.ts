@@ -532,7 +532,10 @@ function attribution(
     [
       ...new Set(
         findings
-          .filter((f) => names.has(f.resource.name) || (f.tenant !== undefined && tenantSet.has(f.tenant)))
+          // A finding between tenants (f.tenants) is a defect of each tenant it involves.
+          .filter(
+            (f) => names.has(f.resource.name) || [...(f.tenants ?? []), ...(f.tenant ? [f.tenant] : [])].some((t) => tenantSet.has(t)),
+          )
           .map((f) => `${f.ruleId} (${f.severity})`),
       ),
     ].sort();

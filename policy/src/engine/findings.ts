@@ -10,6 +10,8 @@ export interface Finding {
   readonly resource: ResourceRef;
   /** The tenant the finding is about, where there is one. */
   readonly tenant?: string;
+  /** Every tenant a finding between tenants involves (a shared certificate or IP is a defect of each). */
+  readonly tenants?: readonly string[];
   /** A sentence quoting the offending values. */
   readonly message: string;
   /** The exact cmdlet or component argument to change. */

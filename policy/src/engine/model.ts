@@ -107,6 +107,8 @@ export const SendConnectorSchema = z.object({
   tlsDomain: domainSchema("tlsDomain").optional(),
   tlsCertificateName: z.string().optional(),
   cloudServicesMailEnabled: z.boolean().default(false),
+  /** False for a disabled Send Connector (Enabled: false), which routes no mail; absent when the source does not say. */
+  enabled: z.boolean().optional(),
   sourceTransportServers: z.array(z.string()).default([]),
   /** The FQDN the connector announces in HELO/EHLO (-Fqdn), where known. */
   fqdn: z.string().optional(),

@@ -4,6 +4,7 @@ import { normalizeAddressSpace, normalizeDomain } from "../engine/domain";
 import {
   type Certificate,
   CertificateSchema,
+  certificateFromPem,
   type InboundConnector,
   InboundConnectorSchema,
   type Inventory,
@@ -78,6 +79,51 @@ export function decodeExportText(bytes: Uint8Array): string {
   return buffer.toString("utf8");
 }
 
+/**
+ * Like decodeExportText, but a byte sequence that is not valid in the detected encoding is reported
+ * instead of being replaced or dropped: an odd byte count in UTF-16, an unpaired surrogate, a byte
+ * that is not UTF-8.
+ */
+export function decodeExportBytes(bytes: Uint8Array): { text: string } | { problem: string } {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bom16 = (buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff);
+  const bare16 = !bom16 && buffer.length >= 2 && ((buffer[0] !== 0 && buffer[1] === 0) || (buffer[0] === 0 && buffer[1] !== 0));
+  if (bom16 || bare16) {
+    const body = buffer.length - (bom16 ? 2 : 0);
+    if (body % 2 !== 0) {
+      return {
+        problem: `is UTF-16 but has an odd number of bytes: a stray byte at offset ${buffer.length - 1}. Export it again (Out-File -Encoding utf8, or Export-Clixml).`,
+      };
+    }
+    const text = decodeExportText(buffer);
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(text);
+    if (lone) {
+      return {
+        problem: `is UTF-16 with an unpaired surrogate (0x${lone[0].charCodeAt(0).toString(16).toUpperCase()}) at character ${lone.index + 1}: the file is damaged. Export it again.`,
+      };
+    }
+    return { text };
+  }
+  const start = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(start)) };
+  } catch {
+    let offset = start;
+    // Find the first invalid sequence for the message.
+    for (let end = start + 1; end <= buffer.length; end++) {
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(start, end));
+        offset = end;
+      } catch {
+        if (end - offset > 4) break;
+      }
+    }
+    return {
+      problem: `is not valid UTF-8 (byte 0x${(buffer[offset] ?? 0).toString(16).toUpperCase()} at offset ${offset}) nor UTF-16. Export it again (Out-File -Encoding utf8).`,
+    };
+  }
+}
+
 /** Parses a JSON export; a truncated or malformed file is one problem naming where it breaks. */
 export function parseExchangeJson(text: string, file: string): { value?: unknown; problem?: ExchangeProblem } {
   // A BOM left in by a caller that decoded the bytes itself.
@@ -111,7 +157,7 @@ export function exportRecords(json: unknown): { records: readonly unknown[]; pre
   if (isObject(json) && Array.isArray(json.value) && !("Name" in json) && !("Thumbprint" in json)) {
     return { records: json.value, prefix: (i) => `value[${i}]` };
   }
-  if (json === null || json === undefined) return { records: [], prefix: (i) => `[${i}]` };
+  if (json === undefined) return { records: [], prefix: (i) => `[${i}]` };
   return { records: [json], prefix: () => "" };
 }
 
@@ -199,6 +245,29 @@ function domainText(value: unknown): string | undefined {
 }
 
 const DATE_MS = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,7})?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * A date as exports write it: `/Date(ms)/` (ConvertTo-Json in 5.1) or ISO 8601 (PowerShell 7,
+ * REST, Export-Clixml `<DT>`). Each field is checked, so 2026-02-30 is refused instead of becoming
+ * 2 March as `new Date` would make it.
+ */
+export function parseStrictDate(text: string): Date | undefined {
+  const value = text.trim();
+  const ms = DATE_MS.exec(value);
+  if (ms) return new Date(Number(ms[1]));
+  const m = ISO_DATE.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = m
+    .slice(1, 7)
+    .map((part) => (part === undefined ? undefined : Number(part))) as number[];
+  if ((month as number) < 1 || (month as number) > 12) return undefined;
+  const days = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate();
+  if ((day as number) < 1 || (day as number) > days || hour > 23 || minute > 59 || second > 59) return undefined;
+  const zone = m[7];
+  const date = new Date(zone === undefined && m[4] === undefined ? `${value}T00:00:00Z` : value.replace(" ", "T"));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
 
 function readDate(value: unknown, path: string, problems: Problems): Date | undefined {
   const v = unwrap(value);
@@ -207,11 +276,13 @@ function readDate(value: unknown, path: string, problems: Problems): Date | unde
     return undefined;
   }
   if (typeof v === "string") {
-    const ms = DATE_MS.exec(v.trim());
-    const date = ms ? new Date(Number(ms[1])) : new Date(v);
-    if (!Number.isNaN(date.getTime())) return date;
+    const date = parseStrictDate(v);
+    if (date) return date;
   }
-  problems.add(path, `${JSON.stringify(v)} is not a date (expected /Date(1767225600000)/ or an ISO 8601 string)`);
+  problems.add(
+    path,
+    `${JSON.stringify(v)} is not a date (expected /Date(1767225600000)/ or an ISO 8601 date that exists, such as 2026-02-28T00:00:00Z)`,
+  );
   return undefined;
 }
 
@@ -273,6 +344,53 @@ function tlsCertificateNameText(value: unknown): string | undefined {
   return issuer !== undefined && subject !== undefined ? `<I>${issuer}<S>${subject}` : undefined;
 }
 
+/** A value as a message quotes it: JSON, cut at 80 characters. */
+export function shown(value: unknown): string {
+  if (value instanceof Uint8Array) return `<${value.length} bytes>`;
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function isEmpty(value: unknown): boolean {
+  const v = unwrap(value);
+  return v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * The entries of a multi-valued property, each read by `read`; an entry it cannot read is a problem
+ * naming it (`[0].SenderIPAddresses[1]: {"IPAddress":"198.51.100.7"} is not ...`), never left out.
+ */
+function entries(
+  value: unknown,
+  path: string,
+  problems: Problems,
+  read: (entry: unknown) => string | undefined,
+  expected: string,
+): string[] {
+  const out: string[] = [];
+  list(value).forEach((entry, j) => {
+    if (entry === null || entry === "") return;
+    const text = read(entry);
+    if (text === undefined || text === "") problems.add(`${path}[${j}]`, `${shown(entry)} is not ${expected}`);
+    else out.push(text);
+  });
+  return out;
+}
+
+/** A single-valued property read by `read`; a value of another type or shape is a problem, not "absent". */
+function single(
+  value: unknown,
+  path: string,
+  problems: Problems,
+  read: (v: unknown) => string | undefined,
+  expected: string,
+): string | undefined {
+  if (isEmpty(value)) return undefined;
+  const text = read(value);
+  if (text === undefined) problems.add(path, `${shown(unwrap(value))} is not ${expected}`);
+  return text;
+}
+
 function ref(kind: ResourceRef["kind"], name: string, source: string): ResourceRef {
   return { kind, name, source };
 }
@@ -297,22 +415,34 @@ export function readAcceptedDomains(json: unknown, source: string, tenantHint?: 
   const { records, prefix } = exportRecords(json);
   const domains: string[] = [];
   let initial: string | undefined;
+  let initialAt: string | undefined;
   records.forEach((record, i) => {
     const at = prefix(i);
     if (!isObject(record)) {
-      problems.add(at || "(record)", "is not an object (expected a Get-AcceptedDomain record)");
+      problems.add(at || "(record)", `is ${shown(record)}, not an object (expected a Get-AcceptedDomain record)`);
       return;
     }
-    const raw = domainText(field(record, "DomainName")) ?? domainText(field(record, "Name"));
+    const rawField = field(record, "DomainName") ?? field(record, "Name");
+    const raw = single(rawField, join(at, "DomainName"), problems, domainText, "a domain name");
     if (raw === undefined) {
-      problems.add(join(at, "DomainName"), "is missing");
+      if (isEmpty(rawField)) problems.add(join(at, "DomainName"), "is missing");
       return;
     }
     readEnum(field(record, "DomainType"), "DomainType", join(at, "DomainType"), problems);
     try {
       const domain = normalizeDomain(raw, "DomainName");
       domains.push(domain);
-      if (readBoolean(field(record, "InitialDomain"), join(at, "InitialDomain"), problems) === true) initial = domain;
+      if (readBoolean(field(record, "InitialDomain"), join(at, "InitialDomain"), problems) === true) {
+        if (initial !== undefined && initial !== domain) {
+          problems.add(
+            join(at, "InitialDomain"),
+            `is true for "${domain}" and for "${initial}" (${initialAt}); a tenant has one initial domain, so this file mixes two tenants. Export each tenant into its own folder.`,
+          );
+        } else {
+          initial = domain;
+          initialAt = join(at, "DomainName");
+        }
+      }
     } catch (error) {
       problems.add(join(at, "DomainName"), (error as Error).message);
     }
@@ -352,18 +482,24 @@ export function readInboundConnectors(
   records.forEach((record, i) => {
     const at = prefix(i);
     if (!isObject(record)) {
-      problems.add(at || "(record)", "is not an object (expected a Get-InboundConnector record)");
+      problems.add(at || "(record)", `is ${shown(record)}, not an object (expected a Get-InboundConnector record)`);
       return;
     }
     const before = problems.list.length;
-    const name = readString(field(record, "Name"));
-    if (name === undefined) problems.add(join(at, "Name"), "is missing; every connector needs a Name");
+    const name = single(field(record, "Name"), join(at, "Name"), problems, readString, "a connector name (a string)");
+    if (isEmpty(field(record, "Name"))) problems.add(join(at, "Name"), "is missing; every connector needs a Name");
     const rawType = field(record, "ConnectorType");
     const connectorType = readEnum(rawType, "ConnectorType", join(at, "ConnectorType"), problems);
     if (rawType === undefined || rawType === null) problems.add(join(at, "ConnectorType"), "is missing (expected OnPremises or Partner)");
     readEnum(field(record, "ConnectorSource"), "ConnectorSource", join(at, "ConnectorSource"), problems);
     const bool = (key: string) => readBoolean(field(record, key), join(at, key), problems);
-    const tlsName = domainText(field(record, "TlsSenderCertificateName"));
+    const tlsName = single(
+      field(record, "TlsSenderCertificateName"),
+      join(at, "TlsSenderCertificateName"),
+      problems,
+      domainText,
+      "a certificate domain (a string such as relay.contoso.com)",
+    );
     const candidate = {
       ref: ref("inboundConnector", name ?? `(unnamed ${at})`, source),
       name,
@@ -371,12 +507,20 @@ export function readInboundConnectors(
       connectorType,
       enabled: bool("Enabled"),
       tlsSenderCertificateName: tlsName,
-      senderIPAddresses: list(field(record, "SenderIPAddresses"))
-        .map(ipText)
-        .filter((v): v is string => v !== undefined && v !== ""),
-      senderDomains: list(field(record, "SenderDomains"))
-        .map(addressSpaceText)
-        .filter((v): v is string => v !== undefined && v !== ""),
+      senderIPAddresses: entries(
+        field(record, "SenderIPAddresses"),
+        join(at, "SenderIPAddresses"),
+        problems,
+        ipText,
+        'an IP address or range (expected a string such as "198.51.100.7" or "198.51.100.0/24", or an IPRange object)',
+      ),
+      senderDomains: entries(
+        field(record, "SenderDomains"),
+        join(at, "SenderDomains"),
+        problems,
+        addressSpaceText,
+        'a sender domain (expected a string such as "smtp:*;1" or an AddressSpace object)',
+      ),
       requireTls: bool("RequireTls"),
       restrictDomainsToCertificate: bool("RestrictDomainsToCertificate"),
       restrictDomainsToIPAddresses: bool("RestrictDomainsToIPAddresses"),
@@ -408,32 +552,57 @@ export function readSendConnectors(json: unknown, source: string): ReadResult<Se
   records.forEach((record, i) => {
     const at = prefix(i);
     if (!isObject(record)) {
-      problems.add(at || "(record)", "is not an object (expected a Get-SendConnector record)");
+      problems.add(at || "(record)", `is ${shown(record)}, not an object (expected a Get-SendConnector record)`);
       return;
     }
     const before = problems.list.length;
-    const name = readString(field(record, "Name"));
-    if (name === undefined) problems.add(join(at, "Name"), "is missing; every connector needs a Name");
+    const name = single(field(record, "Name"), join(at, "Name"), problems, readString, "a connector name (a string)");
+    if (isEmpty(field(record, "Name"))) problems.add(join(at, "Name"), "is missing; every connector needs a Name");
     const bool = (key: string) => readBoolean(field(record, key), join(at, key), problems);
-    const tlsDomainRaw = domainText(field(record, "TlsDomain"));
+    const tlsDomainRaw = single(
+      field(record, "TlsDomain"),
+      join(at, "TlsDomain"),
+      problems,
+      domainText,
+      "a domain (a string such as mail.protection.outlook.com)",
+    );
     const candidate = {
       ref: ref("sendConnector", name ?? `(unnamed ${at})`, source),
       name,
-      addressSpaces: list(field(record, "AddressSpaces"))
-        .map(addressSpaceText)
-        .filter((v): v is string => v !== undefined && v !== ""),
-      smartHosts: list(field(record, "SmartHosts"))
-        .map(smartHostText)
-        .filter((v): v is string => v !== undefined && v !== ""),
+      addressSpaces: entries(
+        field(record, "AddressSpaces"),
+        join(at, "AddressSpaces"),
+        problems,
+        addressSpaceText,
+        'an address space (expected a string such as "SMTP:contoso.mail.onmicrosoft.com;1" or an AddressSpace object with Address or Domain)',
+      ),
+      smartHosts: entries(
+        field(record, "SmartHosts"),
+        join(at, "SmartHosts"),
+        problems,
+        smartHostText,
+        'a smart host (expected a host name, "[10.0.0.1]" or a SmartHost object with Domain or Address)',
+      ),
       dnsRoutingEnabled: bool("DNSRoutingEnabled"),
       requireTls: bool("RequireTLS"),
       tlsAuthLevel: readEnum(field(record, "TlsAuthLevel"), "TlsAuthLevel", join(at, "TlsAuthLevel"), problems),
       tlsDomain: tlsDomainRaw,
-      tlsCertificateName: tlsCertificateNameText(field(record, "TlsCertificateName")),
+      tlsCertificateName: single(
+        field(record, "TlsCertificateName"),
+        join(at, "TlsCertificateName"),
+        problems,
+        tlsCertificateNameText,
+        'a certificate name (expected "<I>issuer<S>subject" or an SmtpX509Identifier with CertificateIssuer and CertificateSubject)',
+      ),
       cloudServicesMailEnabled: bool("CloudServicesMailEnabled"),
-      sourceTransportServers: list(field(record, "SourceTransportServers"))
-        .map((v) => domainText(v))
-        .filter((v): v is string => v !== undefined),
+      enabled: bool("Enabled"),
+      sourceTransportServers: entries(
+        field(record, "SourceTransportServers"),
+        join(at, "SourceTransportServers"),
+        problems,
+        domainText,
+        "a server name",
+      ),
       managedBy: managedByFromComment(field(record, "Comment")),
     };
     if (problems.list.length > before) return;
@@ -457,10 +626,16 @@ export function readExchangeCertificates(json: unknown, source: string): ReadRes
   records.forEach((record, i) => {
     const at = prefix(i);
     if (!isObject(record)) {
-      problems.add(at || "(record)", "is not an object (expected a Get-ExchangeCertificate record)");
+      problems.add(at || "(record)", `is ${shown(record)}, not an object (expected a Get-ExchangeCertificate record)`);
       return;
     }
     const before = problems.list.length;
+    const rawData = unwrap(field(record, "RawData"));
+    if (rawData !== undefined && rawData !== null) {
+      const certificate = certificateFromRawData(rawData, record, at, source, problems);
+      if (certificate) items.push(certificate);
+      return;
+    }
     const thumbprint = readString(field(record, "Thumbprint"));
     if (thumbprint === undefined)
       problems.add(join(at, "Thumbprint"), "is missing; export with Get-ExchangeCertificate | ConvertTo-Json -Depth 5");
@@ -507,6 +682,48 @@ export function readExchangeCertificates(json: unknown, source: string): ReadRes
     items.push(parsed.data);
   });
   return { items, problems: problems.list, records: records.length };
+}
+
+/**
+ * A certificate from its DER bytes (`RawData`: what PowerShell serializes of an X509Certificate2,
+ * base64 in Export-Clixml, a byte array or base64 string in JSON). Thumbprint (SHA-1 of the DER),
+ * names and dates come from the certificate itself; a Thumbprint the export also states must agree.
+ */
+function certificateFromRawData(
+  rawData: unknown,
+  record: Record<string, unknown>,
+  at: string,
+  source: string,
+  problems: Problems,
+): Certificate | undefined {
+  const path = join(at, "RawData");
+  let der: Buffer | undefined;
+  if (rawData instanceof Uint8Array) der = Buffer.from(rawData);
+  else if (typeof rawData === "string" && /^[A-Za-z0-9+/\s]+={0,2}$/.test(rawData))
+    der = Buffer.from(rawData.replace(/\s+/g, ""), "base64");
+  else if (Array.isArray(rawData) && rawData.every((b) => Number.isInteger(b) && b >= 0 && b <= 255))
+    der = Buffer.from(rawData as number[]);
+  if (der === undefined || der.length === 0) {
+    problems.add(path, `${shown(rawData)} is not the certificate's bytes (expected base64 or a byte array)`);
+    return undefined;
+  }
+  const pem = `-----BEGIN CERTIFICATE-----\n${der.toString("base64")}\n-----END CERTIFICATE-----\n`;
+  let certificate: Certificate;
+  try {
+    certificate = certificateFromPem(pem, path);
+  } catch (error) {
+    problems.add(path, `is not an X.509 certificate (${(error as Error).message.replace(/^.*?: /, "")})`);
+    return undefined;
+  }
+  const stated = readString(field(record, "Thumbprint"))?.replace(/[\s:]/g, "").toUpperCase();
+  if (stated !== undefined && stated !== certificate.thumbprint) {
+    problems.add(
+      join(at, "Thumbprint"),
+      `"${stated}" does not match the certificate in RawData (SHA-1 of its DER: ${certificate.thumbprint}); the export is inconsistent. Export it again.`,
+    );
+    return undefined;
+  }
+  return { ...certificate, ref: ref("certificate", `${certificate.thumbprint} (${certificate.subject})`, source) };
 }
 
 /** What `assembleInventory` decided about records that are not part of any tenant's mail-flow path. */

@@ -22,9 +22,23 @@ describe(RULE, () => {
       "contoso",
       testCertificate({ dnsNames: ["relay.contoso.com", "relay.fabrikam.com"] }, { tenant: "contoso.onmicrosoft.com" }),
     );
+    const multiSan = fixture.certificate("contoso");
     assert.deepEqual(fixture.messages(RULE), [
-      `Certificate name "relay.fabrikam.com" is used for 2 tenants: "contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com". Exchange Online attributes mail by certificate domain, so it cannot tell these tenants apart.`,
+      `Certificate name "relay.fabrikam.com" is used for 2 tenants: "contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com". Exchange Online attributes mail by certificate domain, so it cannot tell these tenants apart. Claimed for "contoso.onmicrosoft.com" by certificate ${multiSan.thumbprint} (${multiSan.subject}), which lists it among 2 SANs (relay.contoso.com, relay.fabrikam.com); "fabrikam.onmicrosoft.com" by inbound connector "fabrikam-inbound" (TlsSenderCertificateName).`,
     ]);
+  });
+
+  it("says that a claim comes from a wildcard SAN, and lists the finding under both tenants", () => {
+    const fixture = new InventoryFixture();
+    fixture.useCertificate("contoso", testCertificate({ dnsNames: ["*.fabrikam.com"] }, { tenant: "contoso.onmicrosoft.com" }));
+    fixture.inbound("fabrikam").tlsSenderCertificateName = "relay.fabrikam.com";
+    const wildcard = fixture.certificate("contoso");
+    const finding = fixture.findings(RULE).find((f) => f.message.startsWith('Certificate name "relay.fabrikam.com"'));
+    assert.equal(
+      finding?.message,
+      `Certificate name "relay.fabrikam.com" is used for 2 tenants: "contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com". Exchange Online attributes mail by certificate domain, so it cannot tell these tenants apart. Claimed for "contoso.onmicrosoft.com" by certificate ${wildcard.thumbprint} (${wildcard.subject}), whose wildcard SAN "*.fabrikam.com" covers it; "fabrikam.onmicrosoft.com" by inbound connector "fabrikam-inbound" (TlsSenderCertificateName).`,
+    );
+    assert.deepEqual(finding?.tenants, ["contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"]);
   });
 
   it("reports one certificate (thumbprint) serving two tenants", () => {

@@ -22,6 +22,7 @@ export const sendConnectorPerTenant: Rule = {
       if (isUnknown(connector, "tenants") || connector.tenants.length < 2) continue;
       yield {
         resource: connector.ref,
+        tenants: [...connector.tenants].sort(),
         message: `Send connector "${connector.name}" routes to ${connector.tenants.length} tenants: ${quotedList(connector.tenants)}. Each tenant needs its own Send Connector presenting its own certificate.`,
         remediation:
           "Create one Send Connector per tenant (New-SendConnector with that tenant's -SmartHosts, -AddressSpaces and -TlsCertificateName) and remove the other tenants from this one.",

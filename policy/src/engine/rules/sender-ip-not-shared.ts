@@ -119,6 +119,8 @@ export const senderIpNotShared: Rule = {
       yield {
         resource: ref,
         ...(mine.tenant ? { tenant: mine.tenant } : {}),
+        // Both tenants of the pair own the defect (an org-table tenant is in another stack, a shared range in none).
+        ...(mine.tenant && other.kind === "connector" && other.tenant ? { tenants: [mine.tenant, other.tenant].sort() } : {}),
         message: `'SenderIPAddresses' entry "${mine.block.text}" ${mine.label} overlaps "${other.block.text}" ${other.label} (overlap: ${overlapText(mine.block, other.block)}). Exchange Online cannot tell these senders' mail apart by IP.`,
         remediation: `Authenticate by certificate instead (Set-InboundConnector "${ref.name}" -TlsSenderCertificateName <an accepted domain of this tenant> -SenderIPAddresses $null), or list only an egress IP dedicated to this tenant.`,
         ...(other.ref ? { related: [other.ref] } : {}),
