@@ -41,7 +41,9 @@ finding with its fix.
 ${INPUTS}
 
 Output:
-  --format text|json|sarif   Output format (default text).
+  --format text|json|sarif|html
+                             Output format (default text); html is one self-contained page with the
+                             attribution map (give --output report.html).
   --output <file>            Write the report to a file instead of stdout.
   --fail-on mandatory|advisory
                              Lowest severity that makes the exit code 1 (default mandatory).

@@ -1,0 +1,146 @@
+import ELK, { type ElkExtendedEdge, type ElkNode } from "elkjs/lib/elk.bundled.js";
+import { COLUMNS, KIND_LABEL, type MapComponent, type MapNode } from "./map";
+
+/**
+ * Places each part of the attribution map with ELK's layered (Sugiyama) algorithm: one column per
+ * kind of node (ELK's partitioning), edges routed orthogonally between them. Runs at generation
+ * time; the page gets fixed coordinates and needs no script.
+ */
+
+/** Characters per line in a node; longer text is cut with "…" (the full text is in the node's tooltip and the text version). */
+export const LINE_CHARS = 46;
+/** Font size and the advance of one character of the monospace font the drawing uses (DejaVu Sans Mono, Menlo, Consolas: 0.6 em). */
+export const FONT_PX = 12;
+const CHAR_PX = 7.3;
+export const LINE_PX = 16;
+export const PAD_PX = 8;
+
+export interface NodeLine {
+  readonly text: string;
+  readonly role: "kind" | "title" | "detail" | "mark" | "finding";
+}
+
+export const ICON = { mandatory: "✖", advisory: "▲", shared: "⚠", clean: "✔" } as const;
+
+function cut(text: string): string {
+  return text.length > LINE_CHARS ? `${text.slice(0, LINE_CHARS - 1)}…` : text;
+}
+
+/** The lines a node shows, in order, each already cut to LINE_CHARS. */
+export function nodeLines(node: MapNode): NodeLine[] {
+  const lines: NodeLine[] = [
+    { text: KIND_LABEL[node.kind].toUpperCase(), role: "kind" },
+    { text: cut(node.title), role: "title" },
+  ];
+  for (const detail of node.details) lines.push({ text: cut(detail), role: "detail" });
+  for (const mark of node.marks) lines.push({ text: cut(`${ICON.shared} ${mark}`), role: "mark" });
+  const { mandatory, advisory } = node.findings;
+  if (mandatory + advisory > 0) {
+    const parts = [
+      ...(mandatory > 0 ? [`${ICON.mandatory} ${mandatory} mandatory`] : []),
+      ...(advisory > 0 ? [`${ICON.advisory} ${advisory} advisory`] : []),
+    ];
+    lines.push({ text: cut(parts.join(" · ")), role: "finding" });
+  }
+  return lines;
+}
+
+export interface PlacedNode {
+  readonly node: MapNode;
+  readonly lines: NodeLine[];
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface PlacedEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly label: string;
+  readonly fallback: boolean;
+  /** Polyline points, start to end. */
+  readonly points: readonly { x: number; y: number }[];
+}
+
+export interface PlacedComponent {
+  readonly component: MapComponent;
+  readonly width: number;
+  readonly height: number;
+  readonly nodes: PlacedNode[];
+  readonly edges: PlacedEdge[];
+}
+
+const elk = new ELK();
+
+const LAYOUT_OPTIONS = {
+  "elk.algorithm": "layered",
+  "elk.direction": "RIGHT",
+  "elk.partitioning.activate": "true",
+  "elk.edgeRouting": "ORTHOGONAL",
+  "elk.layered.spacing.nodeNodeBetweenLayers": "48",
+  "elk.spacing.nodeNode": "16",
+  "elk.spacing.edgeNode": "12",
+};
+
+/** Parts laid out per call to ELK: it lays out each connected part on its own and packs them; we take each part back out. */
+const BATCH = 250;
+const MARGIN = 8;
+
+/** Lays out every part of the map, in order (each with coordinates of its own, from 0,0). */
+export async function layoutMap(components: readonly MapComponent[]): Promise<PlacedComponent[]> {
+  const placed: PlacedComponent[] = [];
+  for (let start = 0; start < components.length; start += BATCH)
+    placed.push(...(await layoutBatch(components.slice(start, start + BATCH))));
+  return placed;
+}
+
+async function layoutBatch(components: readonly MapComponent[]): Promise<PlacedComponent[]> {
+  const sized = components.map((component, c) => ({
+    component,
+    nodes: component.nodes.map((node, i) => {
+      const lines = nodeLines(node);
+      const width = Math.ceil(Math.max(...lines.map((l) => l.text.length)) * CHAR_PX + 2 * PAD_PX);
+      const height = lines.length * LINE_PX + 2 * PAD_PX - 4;
+      return { node, lines, width, height, elkId: `c${c}n${i}` };
+    }),
+  }));
+  const children: ElkNode[] = [];
+  const edges: ElkExtendedEdge[] = [];
+  sized.forEach(({ component, nodes }, c) => {
+    const ids = new Map(nodes.map((n) => [n.node.id, n.elkId]));
+    for (const n of nodes)
+      children.push({
+        id: n.elkId,
+        width: n.width,
+        height: n.height,
+        layoutOptions: { "elk.partitioning.partition": String(COLUMNS.indexOf(n.node.kind)) },
+      });
+    component.edges.forEach((e, i) => {
+      edges.push({ id: `c${c}e${i}`, sources: [ids.get(e.from) as string], targets: [ids.get(e.to) as string] });
+    });
+  });
+  const graph = await elk.layout({ id: "root", layoutOptions: LAYOUT_OPTIONS, children, edges });
+  const position = new Map((graph.children ?? []).map((n) => [n.id, n]));
+  const routes = new Map((graph.edges ?? []).map((e) => [e.id, e.sections?.[0]]));
+  return sized.map(({ component, nodes }, c) => {
+    const boxes = nodes.map((n) => {
+      const p = position.get(n.elkId);
+      return { ...n, x: p?.x ?? 0, y: p?.y ?? 0 };
+    });
+    const lines = component.edges.map((e, i) => {
+      const section = routes.get(`c${c}e${i}`);
+      const points = section ? [section.startPoint, ...(section.bendPoints ?? []), section.endPoint] : [];
+      return { from: e.from, to: e.to, label: e.label, fallback: e.fallback === true, points };
+    });
+    const xs = [...boxes.map((b) => b.x), ...lines.flatMap((l) => l.points.map((p) => p.x))];
+    const ys = [...boxes.map((b) => b.y), ...lines.flatMap((l) => l.points.map((p) => p.y))];
+    const dx = MARGIN - Math.min(...xs);
+    const dy = MARGIN - Math.min(...ys);
+    const placedNodes = boxes.map(({ elkId: _id, ...b }) => ({ ...b, x: b.x + dx, y: b.y + dy }));
+    const placedEdges = lines.map((l) => ({ ...l, points: l.points.map((p) => ({ x: p.x + dx, y: p.y + dy })) }));
+    const width = Math.max(...placedNodes.map((b) => b.x + b.width), ...placedEdges.flatMap((l) => l.points.map((p) => p.x))) + MARGIN;
+    const height = Math.max(...placedNodes.map((b) => b.y + b.height), ...placedEdges.flatMap((l) => l.points.map((p) => p.y))) + MARGIN;
+    return { component, width: Math.ceil(width), height: Math.ceil(height), nodes: placedNodes, edges: placedEdges };
+  });
+}
