@@ -352,6 +352,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         positionals,
         loadConfig: () => loadConfig(values.config, values.now, io),
         gather: () => gather(values, positionals, io),
+        summarize: (gathered, findings) => summarize(gathered, findings, 0),
         tool: TOOL_NAME,
         version: version(),
         ...(values.now !== undefined ? { now: values.now } : {}),
