@@ -325,7 +325,8 @@ export function MapPart(props: { placed: PlacedComponent; heading?: string }): V
     <figure class={`part${meets ? " meets" : ""}`} id={component.id} data-tenants={component.tenants.join(" ").toLowerCase()}>
       <figcaption>
         {props.heading ? <strong>{props.heading} </strong> : null}
-        {meets ? <span class="badge shared">{ICON.shared} TENANTS MEET HERE</span> : null} Tenants:{" "}
+        {meets ? <span class="badge shared">{ICON.shared} TENANTS MEET HERE</span> : null}
+        {meets ? " " : ""}Tenants:{" "}
         {component.tenants.length === 0
           ? "(none)"
           : component.tenants.map((t, i) => (
