@@ -52,7 +52,11 @@ function tenantsFrom(component: MapComponent, id: string): string[] {
   const queue = [id];
   while (queue.length > 0) {
     const at = queue.shift() as string;
-    for (const e of component.edges) if (e.from === at && !seen.has(e.to)) seen.add(e.to), queue.push(e.to);
+    for (const e of component.edges) {
+      if (e.from !== at || seen.has(e.to)) continue;
+      seen.add(e.to);
+      queue.push(e.to);
+    }
   }
   return component.nodes.filter((n) => n.kind === "tenant" && seen.has(n.id)).map((n) => n.tenant as string);
 }
