@@ -13,6 +13,8 @@ export const LINE_CHARS = 46;
 export const FONT_PX = 12;
 const CHAR_PX = 7.3;
 export const LINE_PX = 16;
+/** Items of a mark's list shown in the node (all of them are in the tooltip and the words beside the drawing). */
+const MARK_ITEMS = 4;
 export const PAD_PX = 8;
 
 export interface NodeLine {
@@ -33,7 +35,14 @@ export function nodeLines(node: MapNode): NodeLine[] {
     { text: cut(node.title), role: "title" },
   ];
   for (const detail of node.details) lines.push({ text: cut(detail), role: "detail" });
-  for (const mark of node.marks) lines.push({ text: cut(`${ICON.shared} ${mark}`), role: "mark" });
+  for (const mark of node.marks) {
+    // "SHARED by 2 tenants: a, b": the head on one line, then up to MARK_ITEMS of the list, one a line.
+    const at = mark.indexOf(": ");
+    const items = at < 0 ? [] : mark.slice(at + 2).split(", ");
+    lines.push({ text: cut(`${ICON.shared} ${at < 0 ? mark : mark.slice(0, at + 1)}`), role: "mark" });
+    for (const item of items.slice(0, MARK_ITEMS)) lines.push({ text: cut(`  ${item}`), role: "mark" });
+    if (items.length > MARK_ITEMS) lines.push({ text: `  … and ${items.length - MARK_ITEMS} more`, role: "mark" });
+  }
   const { mandatory, advisory } = node.findings;
   if (mandatory + advisory > 0) {
     const parts = [
