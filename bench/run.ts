@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_ESTATE, type EstateOptions, inventoryJson, makeEstate, writeExportFolder } from "./generate";
 import { diffKeys, regoKeys } from "./findings";
+import { type HtmlSize, htmlTable, measureHtmlReport } from "./html";
 import { HAVE_GNU_TIME, median, type ProcResult, run, tail } from "./proc";
 import { type PreviewVariant, preparePreviewStack, prepareNoopPack, preview } from "./preview";
 
@@ -37,7 +38,9 @@ const USAGE = `npm run bench -- [options]
   --ip-share F              share of IP-authenticated tenants (default ${DEFAULT_ESTATE.ipShare})
   --conflict-share F        share of each planted conflict (default ${DEFAULT_ESTATE.conflictShare})
   --seed N                  generator seed (default ${DEFAULT_ESTATE.seed})
-  --skip-preview --skip-opa --skip-audit
+  --html-sizes 100,1000      tenants in the HTML report measured in headless Chromium
+  --html-runs N             runs per HTML size (default 3)
+  --skip-preview --skip-opa --skip-audit --skip-html
   --smoke                   smallest size, 1 run, no OPA, no preview (CI): checks the harness works
   --json FILE               also write every raw measurement as JSON
   --keep                    keep the temporary folder`;
@@ -166,6 +169,9 @@ async function main(): Promise<number> {
       "skip-preview": { type: "boolean" },
       "skip-opa": { type: "boolean" },
       "skip-audit": { type: "boolean" },
+      "html-sizes": { type: "string" },
+      "html-runs": { type: "string" },
+      "skip-html": { type: "boolean" },
       smoke: { type: "boolean" },
       json: { type: "string" },
       keep: { type: "boolean" },
@@ -297,6 +303,22 @@ async function main(): Promise<number> {
       save();
     }
 
+    // 2b. The HTML report of an export folder, in headless Chromium (bench/html.ts).
+    let html: HtmlSize[] | undefined;
+    if (values["skip-html"] !== true) {
+      html = await measureHtmlReport({
+        work,
+        cli: CLI,
+        now: ENGINE_NOW,
+        sizes: smoke ? [sizes[0] as number] : sizesOf(values["html-sizes"] ?? "100,1000"),
+        runs: smoke ? 1 : Number(values["html-runs"] ?? 3),
+        estate: estateBase,
+        log,
+      });
+      raw.html = html;
+      save();
+    }
+
     // 3. pulumi preview without a pack, with a pack that checks nothing, and with ours.
     const previews: { tenants: number; resources: number; without: number[]; noop: number[]; with: number[] }[] = [];
     if (!skipPreview) {
@@ -416,6 +438,8 @@ async function main(): Promise<number> {
         `| export folder | ${audit.tenants.toLocaleString("en-US")} | ${audit.files.toLocaleString("en-US")} | ${audit.runs.length} | ${shownWall} | ${shownRss} | ${audit.runs[0]?.code ?? "–"} |`,
       );
     }
+
+    if (html) lines.push("", ...htmlTable(html, ms));
 
     let overhead250: number | undefined;
     let split250 = "";
