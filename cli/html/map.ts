@@ -114,6 +114,12 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** Names in a mark: up to MARK_NAMES of them, then how many more (a shared IP can join a thousand tenants). */
+const MARK_NAMES = 10;
+function names(list: readonly string[]): string {
+  return list.length <= MARK_NAMES ? list.join(", ") : `${list.slice(0, MARK_NAMES).join(", ")} and ${list.length - MARK_NAMES} more`;
+}
+
 class UnionFind {
   private readonly parent = new Map<string, string>();
   find(x: string): string {
@@ -325,14 +331,14 @@ export function buildAttributionMap(inventory: Inventory, options: MapOptions = 
       const meets = new Set(downstream(n.id));
       for (const s of sends) for (const t of sendRoutes.get(s) ?? []) meets.add(t);
       n.meets = [...meets].sort();
-      if (n.meets.length > 1) n.marks.push(`SHARED by ${plural(n.meets.length, "tenant")}: ${n.meets.join(", ")}`);
+      if (n.meets.length > 1) n.marks.push(`SHARED by ${plural(n.meets.length, "tenant")}: ${names(n.meets)}`);
     } else if (n.kind === "tenant") {
       n.meets = [n.tenant as string];
-      if (sends.length > 1) n.marks.push(`reached by ${plural(sends.length, "path")}: ${sends.map(sendTitle).join(", ")}`);
+      if (sends.length > 1) n.marks.push(`reached by ${plural(sends.length, "path")}: ${names(sends.map(sendTitle))}`);
       if (sends.length === 0) n.details.push("no Send Connector read reaches it");
     } else if (n.kind === "sendConnector") {
       n.meets = [...new Set([...downstream(n.id), ...(sendRoutes.get(n.id) ?? [])])].sort();
-      if (n.meets.length > 1) n.marks.push(`reaches ${plural(n.meets.length, "tenant")}: ${n.meets.join(", ")}`);
+      if (n.meets.length > 1) n.marks.push(`reaches ${plural(n.meets.length, "tenant")}: ${names(n.meets)}`);
     } else {
       n.meets = [...downstream(n.id)].sort();
     }

@@ -2,7 +2,7 @@ import type { ComponentChildren, VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { buildIndex, type Finding, type Inventory, type InventoryIndex } from "../../policy/src/engine";
 import { ACROSS, countFindings, findingTenant, resourceLabel, SECTION } from "../report";
-import { ICON, LINE_PX, PAD_PX, type PlacedComponent, type PlacedNode } from "./layout";
+import { ICON, LINE_PX, MAX_DRAWN_NODES, PAD_PX, type PlacedComponent, type PlacedNode } from "./layout";
 import { KIND_LABEL, type MapComponent } from "./map";
 import { PALETTE } from "./palette";
 
@@ -345,52 +345,60 @@ export function MapPart(props: { placed: PlacedComponent; heading?: string }): V
           </ul>
         ) : null}
       </figcaption>
-      <svg
-        xmlns="http://www.w3.org/2000/svg"
-        viewBox={`0 0 ${placed.width} ${placed.height}`}
-        width={placed.width}
-        height={placed.height}
-        role="img"
-        aria-labelledby={`${component.id}-title`}
-      >
-        <title id={`${component.id}-title`}>
-          {clean(
-            `Attribution map, tenants ${component.tenants.join(", ") || "(none)"}${meets ? `: ${component.meetings.join("; ")}` : ""}`,
-          )}
-        </title>
-        {placed.edges.map((e) => (
-          <path
-            class={`edge${e.fallback ? " fallback" : ""}${shared.has(e.from) || shared.has(e.to) ? " meets" : ""}`}
-            data-from={localId.get(e.from)}
-            data-to={localId.get(e.to)}
-            d={e.points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(" ")}
-            marker-end="url(#arrow)"
-          >
-            <title>{clean(`${describe(e.from)} → ${describe(e.to)}: ${e.label}`)}</title>
-          </path>
-        ))}
-        {placed.nodes.map((p) => (
-          <g
-            class={`node ${p.node.kind}${p.node.marks.length > 0 ? " shared" : ""}`}
-            id={localId.get(p.node.id)}
-            data-kind={p.node.kind}
-            data-shared={p.node.marks.length > 0 && p.node.kind !== "tenant" && p.node.kind !== "sendConnector" ? "true" : undefined}
-            data-tenant={p.node.tenant}
-            data-title={clean(p.node.title)}
-          >
-            <title>{nodeTooltip(p)}</title>
-            <rect x={p.x} y={p.y} width={p.width} height={p.height} rx={4} />
-            <text x={p.x + PAD_PX} y={p.y + PAD_PX}>
-              {p.lines.map((line, i) => (
-                <tspan class={line.role} x={p.x + PAD_PX} y={p.y + PAD_PX + 11 + i * LINE_PX}>
-                  {clean(line.text)}
-                </tspan>
-              ))}
-            </text>
-          </g>
-        ))}
-      </svg>
-      <details class="words">
+      {placed.drawn ? null : (
+        <p class="alert">
+          {ICON.shared} Not drawn: this part has {component.nodes.length} nodes (more than {MAX_DRAWN_NODES}), too many to draw legibly.
+          Every connection is listed below.
+        </p>
+      )}
+      {!placed.drawn ? null : (
+        <svg
+          xmlns="http://www.w3.org/2000/svg"
+          viewBox={`0 0 ${placed.width} ${placed.height}`}
+          width={placed.width}
+          height={placed.height}
+          role="img"
+          aria-labelledby={`${component.id}-title`}
+        >
+          <title id={`${component.id}-title`}>
+            {clean(
+              `Attribution map, tenants ${component.tenants.join(", ") || "(none)"}${meets ? `: ${component.meetings.join("; ")}` : ""}`,
+            )}
+          </title>
+          {placed.edges.map((e) => (
+            <path
+              class={`edge${e.fallback ? " fallback" : ""}${shared.has(e.from) || shared.has(e.to) ? " meets" : ""}`}
+              data-from={localId.get(e.from)}
+              data-to={localId.get(e.to)}
+              d={e.points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(" ")}
+              marker-end="url(#arrow)"
+            >
+              <title>{clean(`${describe(e.from)} → ${describe(e.to)}: ${e.label}`)}</title>
+            </path>
+          ))}
+          {placed.nodes.map((p) => (
+            <g
+              class={`node ${p.node.kind}${p.node.marks.length > 0 ? " shared" : ""}`}
+              id={localId.get(p.node.id)}
+              data-kind={p.node.kind}
+              data-shared={p.node.marks.length > 0 && p.node.kind !== "tenant" && p.node.kind !== "sendConnector" ? "true" : undefined}
+              data-tenant={p.node.tenant}
+              data-title={clean(p.node.title)}
+            >
+              <title>{nodeTooltip(p)}</title>
+              <rect x={p.x} y={p.y} width={p.width} height={p.height} rx={4} />
+              <text x={p.x + PAD_PX} y={p.y + PAD_PX}>
+                {p.lines.map((line, i) => (
+                  <tspan class={line.role} x={p.x + PAD_PX} y={p.y + PAD_PX + 11 + i * LINE_PX}>
+                    {clean(line.text)}
+                  </tspan>
+                ))}
+              </text>
+            </g>
+          ))}
+        </svg>
+      )}
+      <details class="words" open={!placed.drawn}>
         <summary>This part in words</summary>
         <ul>
           {component.edges.map((e) => (
