@@ -121,7 +121,8 @@ export async function layoutMap(components: readonly MapComponent[]): Promise<Pl
   ] as const) {
     for (let start = 0; start < parts.length; start += BATCH) {
       const batch = parts.slice(start, start + BATCH);
-      (await layoutBatch(batch, options)).forEach((p, i) => placed.set(batch[i] as MapComponent, p));
+      const laid = await layoutBatch(batch, options);
+      for (const [i, p] of laid.entries()) placed.set(batch[i] as MapComponent, p);
     }
   }
   return components.map((c) => placed.get(c) as PlacedComponent);
