@@ -1,5 +1,5 @@
 import ELK, { type ElkExtendedEdge, type ElkNode } from "elkjs/lib/elk.bundled.js";
-import { COLUMNS, KIND_LABEL, type MapComponent, type MapNode } from "./map";
+import { COLUMNS, KIND_LABEL, type MapComponent, type MapEdge, type MapNode } from "./map";
 
 /**
  * Places each part of the attribution map with ELK's layered (Sugiyama) algorithm: one column per
@@ -113,7 +113,17 @@ export async function layoutMap(components: readonly MapComponent[]): Promise<Pl
   const drawable = components.filter((c) => !placed.has(c));
   // A part where no tenants meet is one tenant's chain of nodes, with no crossings to minimize: ELK's
   // quickest crossing minimization (thoroughness 1) draws it the same, in a fraction of the time.
-  const simple = drawable.filter((c) => c.meetings.length === 0);
+  // Such chains repeat: parts of the same shape (kinds, sizes, edges) get the layout ELK gave the first of them.
+  const shapes = new Map<string, MapComponent>();
+  const sameAs = new Map<MapComponent, MapComponent>();
+  for (const c of drawable) {
+    if (c.meetings.length > 0) continue;
+    const key = shapeOf(c);
+    const first = shapes.get(key);
+    if (first) sameAs.set(c, first);
+    else shapes.set(key, c);
+  }
+  const simple = [...shapes.values()];
   const meeting = drawable.filter((c) => c.meetings.length > 0);
   for (const [parts, options] of [
     [meeting, LAYOUT_OPTIONS],
@@ -125,7 +135,34 @@ export async function layoutMap(components: readonly MapComponent[]): Promise<Pl
       for (const [i, p] of laid.entries()) placed.set(batch[i] as MapComponent, p);
     }
   }
+  for (const [c, first] of sameAs) {
+    const shape = placed.get(first) as PlacedComponent;
+    placed.set(c, {
+      ...shape,
+      component: c,
+      nodes: shape.nodes.map((b, i) => ({ ...b, node: c.nodes[i] as MapNode, lines: nodeLines(c.nodes[i] as MapNode) })),
+      edges: shape.edges.map((e, i) => {
+        const own = c.edges[i] as MapEdge;
+        return { ...e, from: own.from, to: own.to, label: own.label, fallback: own.fallback === true };
+      }),
+    });
+  }
   return components.map((c) => placed.get(c) as PlacedComponent);
+}
+
+/** A node's box: text width rounded up to a 24-pixel step, so that parts of nearly the same shape share one layout. */
+function sizeOf(lines: readonly NodeLine[]): { width: number; height: number } {
+  const text = Math.max(...lines.map((l) => l.text.length)) * CHAR_PX + 2 * PAD_PX;
+  return { width: Math.ceil(text / 24) * 24, height: lines.length * LINE_PX + 2 * PAD_PX - 4 };
+}
+
+function shapeOf(component: MapComponent): string {
+  const index = new Map(component.nodes.map((n, i) => [n.id, i]));
+  const nodes = component.nodes.map((n) => {
+    const { width, height } = sizeOf(nodeLines(n));
+    return `${n.kind}:${width}x${height}`;
+  });
+  return `${nodes.join(",")}|${component.edges.map((e) => `${index.get(e.from)}-${index.get(e.to)}`).join(",")}`;
 }
 
 async function layoutBatch(components: readonly MapComponent[], layoutOptions: Record<string, string>): Promise<PlacedComponent[]> {
@@ -133,9 +170,7 @@ async function layoutBatch(components: readonly MapComponent[], layoutOptions: R
     component,
     nodes: component.nodes.map((node, i) => {
       const lines = nodeLines(node);
-      const width = Math.ceil(Math.max(...lines.map((l) => l.text.length)) * CHAR_PX + 2 * PAD_PX);
-      const height = lines.length * LINE_PX + 2 * PAD_PX - 4;
-      return { node, lines, width, height, elkId: `c${c}n${i}` };
+      return { node, lines, ...sizeOf(lines), elkId: `c${c}n${i}` };
     }),
   }));
   const children: ElkNode[] = [];

@@ -67,4 +67,33 @@ describe("the map's layout (elkjs)", () => {
     const long = nodeLines({ ...ip, title: "x".repeat(100) });
     assert.equal(long[1]?.text, `${"x".repeat(LINE_CHARS - 1)}…`);
   });
+
+  it("gives parts of the same shape the same layout, each with its own nodes and edges", async () => {
+    const inventory = parseInventory({
+      tenants: ["a1", "b2", "c333"].map((p) => ({ name: `${p}.onmicrosoft.com`, acceptedDomains: [`${p}.com`] })),
+      inboundConnectors: ["a1", "b2", "c333"].map((p) => ({
+        ref: { kind: "inboundConnector", name: `in-${p}` },
+        name: `in-${p}`,
+        tenant: `${p}.onmicrosoft.com`,
+        connectorType: "OnPremises",
+        senderIPAddresses: [`203.0.113.${p.length * 10 + p.charCodeAt(0) - 96}`],
+      })),
+    });
+    const placed = await layoutMap(buildAttributionMap(inventory).components);
+    assert.equal(placed.length, 3);
+    const [a, b] = placed;
+    assert.deepEqual(
+      a?.nodes.map((n) => [n.x, n.y, n.width]),
+      b?.nodes.map((n) => [n.x, n.y, n.width]),
+    );
+    assert.deepEqual(
+      b?.nodes.map((n) => n.node.title),
+      ["203.0.113.22", "in-b2", "b2.onmicrosoft.com"],
+    );
+    assert.deepEqual(
+      b?.edges.map((e) => e.to),
+      b?.component.edges.map((e) => e.to),
+    );
+    assert.equal(b?.nodes[1]?.lines[1]?.text, "in-b2");
+  });
 });
