@@ -80,6 +80,9 @@ per tenant, certificate-based OnPremises inbound connectors) into <dir>:
                         each on-premises path today and after the plan
   plan.json             the same for machines; "changes" is 0 when nothing is to be done
   Pulumi.<stack>.yaml   stack config for the root project (program/); existing connectors are adopted by name
+  report.html           the same as one page to open: today's findings per tenant and the attribution map
+                        (Send Connectors -> certificates, names, IPs -> inbound connectors -> tenants)
+                        today and after the plan, side by side
 
 ${INPUTS}
 

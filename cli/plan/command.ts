@@ -4,7 +4,6 @@ import type { EngineConfigInput, Finding, Inventory } from "../../policy/src/eng
 import { CLOUD_NAMES, type Cloud, cloudsOfTenant } from "../../policy/src/engine/clouds";
 import type { Collection } from "../collect";
 import { UsageError } from "../errors";
-import { renderPlanHtml } from "../html";
 import type { Summary } from "../report";
 import { PLAN_USAGE } from "../usage";
 import { planMigration, PlanRefusal } from "./planner";
@@ -101,7 +100,8 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
     [`Pulumi.${stack}.yaml`, renderStackConfig(plan, header)],
     [
       "report.html",
-      await renderPlanHtml(plan, inventory, {
+      // Loaded here, not at start-up: the layout library is large and only the page needs it.
+      await (await import("../html")).renderPlanHtml(plan, inventory, {
         engineConfig,
         generator: header,
         summary: deps.summarize(gathered, plan.findings),
