@@ -260,29 +260,44 @@ export async function renderPlanHtml(plan: MigrationPlan, inventory: Inventory, 
       <section id="map">
         <h2>Attribution map: today and after the plan</h2>
         <Legend />
-        <h3 id="meet">
-          {ICON.shared} Today, where tenants meet ({placedToday.filter((p) => p.component.meetings.length > 0).length}), beside the same
-          tenants after the plan
-        </h3>
-        {placedToday.map((p) => {
-          const afterParts = [
-            ...new Set(p.component.tenants.map((t) => afterByTenant.get(t)).filter((a): a is PlacedComponent => a !== undefined)),
-          ];
+        {(() => {
+          const row = (p: PlacedComponent) => {
+            const afterParts = [
+              ...new Set(p.component.tenants.map((t) => afterByTenant.get(t)).filter((a): a is PlacedComponent => a !== undefined)),
+            ];
+            return (
+              <div class="side" data-tenants={p.component.tenants.join(" ").toLowerCase()}>
+                <div>
+                  <MapPart placed={p} heading="Today." />
+                </div>
+                <div>
+                  {afterParts.length === 0 ? (
+                    <p>Not changed by the plan.</p>
+                  ) : (
+                    afterParts.map((a) => <MapPart placed={a} heading="After the plan." />)
+                  )}
+                </div>
+              </div>
+            );
+          };
+          const meeting = placedToday.filter((p) => p.component.meetings.length > 0);
+          const single = placedToday.filter((p) => p.component.meetings.length === 0);
           return (
-            <div class="side" data-tenants={p.component.tenants.join(" ").toLowerCase()}>
-              <div>
-                <MapPart placed={p} heading="Today." />
-              </div>
-              <div>
-                {afterParts.length === 0 ? (
-                  <p>Not changed by the plan.</p>
-                ) : (
-                  afterParts.map((a) => <MapPart placed={a} heading="After the plan." />)
-                )}
-              </div>
-            </div>
+            <>
+              <h3 id="meet">
+                {ICON.shared} Where tenants meet today ({meeting.length}): today on the left, after the plan on the right
+              </h3>
+              {meeting.map(row)}
+              <h3>Paths of one tenant each today ({single.length})</h3>
+              {single.map((p) => (
+                <details class="path" data-tenants={p.component.tenants.join(" ").toLowerCase()} open={placedToday.length <= OPEN_TENANTS}>
+                  <summary>{clean(p.component.tenants.join(", ") || "(no tenant)")}</summary>
+                  {row(p)}
+                </details>
+              ))}
+            </>
           );
-        })}
+        })()}
       </section>
     </Page>,
   );
