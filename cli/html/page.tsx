@@ -159,22 +159,43 @@ export function Severity(props: { severity: Finding["severity"] }): VNode {
   );
 }
 
+/** Lookups for findingTenants, built once per page. */
+interface RefIndex {
+  readonly inbound: ReadonlyMap<string, string[]>;
+  readonly send: ReadonlyMap<string, string[]>;
+  readonly certificate: ReadonlyMap<string, string>;
+  readonly tenantsByThumbprint: InventoryIndex["tenantsByThumbprint"];
+}
+
+function refIndex(inventory: Inventory): RefIndex {
+  const inbound = new Map<string, string[]>();
+  const send = new Map<string, string[]>();
+  const key = (name: string, source: string | undefined) => `${source ?? ""}\u0000${name}`;
+  for (const c of inventory.inboundConnectors)
+    inbound.set(key(c.ref.name, c.ref.source), [...(inbound.get(key(c.ref.name, c.ref.source)) ?? []), c.tenant]);
+  for (const c of inventory.sendConnectors)
+    send.set(key(c.ref.name, c.ref.source), [...(send.get(key(c.ref.name, c.ref.source)) ?? []), ...c.tenants]);
+  const certificate = new Map<string, string>();
+  for (const c of inventory.certificates) {
+    certificate.set(c.thumbprint, c.thumbprint);
+    if (c.ref) certificate.set(c.ref.name, c.thumbprint);
+  }
+  const tenantsByThumbprint = buildIndex(inventory).tenantsByThumbprint;
+  return { inbound, send, certificate, tenantsByThumbprint };
+}
+
 /** Every tenant a finding involves: the text report's tenant, and the tenants of the resources it names. */
-export function findingTenants(finding: Finding, inventory: Inventory, index: InventoryIndex): string[] {
+export function findingTenants(finding: Finding, inventory: Inventory, index: RefIndex = refIndex(inventory)): string[] {
   const tenants = new Set<string>();
   const own = findingTenant(finding, inventory);
   if (own) tenants.add(own);
   for (const ref of [finding.resource, ...(finding.related ?? [])]) {
+    const at = `${ref.source ?? ""}\u0000${ref.name}`;
     if (ref.kind === "tenant") tenants.add(ref.name);
-    else if (ref.kind === "inboundConnector")
-      for (const c of inventory.inboundConnectors) if (c.ref.name === ref.name && c.ref.source === ref.source) tenants.add(c.tenant);
-    if (ref.kind === "sendConnector")
-      for (const c of inventory.sendConnectors)
-        if (c.ref.name === ref.name && c.ref.source === ref.source) for (const t of c.tenants) tenants.add(t);
-    if (ref.kind === "certificate") {
-      const thumbprint = inventory.certificates.find((c) => c.ref?.name === ref.name || c.thumbprint === ref.name)?.thumbprint;
-      for (const t of (thumbprint && index.tenantsByThumbprint.get(thumbprint)) || []) tenants.add(t);
-    }
+    for (const t of ref.kind === "inboundConnector" ? (index.inbound.get(at) ?? []) : []) tenants.add(t);
+    for (const t of ref.kind === "sendConnector" ? (index.send.get(at) ?? []) : []) tenants.add(t);
+    const thumbprint = ref.kind === "certificate" ? index.certificate.get(ref.name) : undefined;
+    for (const t of (thumbprint && index.tenantsByThumbprint.get(thumbprint)) || []) tenants.add(t);
   }
   return [...tenants].sort();
 }
@@ -186,7 +207,7 @@ export interface TenantGroup {
 
 /** Findings grouped by tenant (a finding between tenants under each of them), worst tenant first, as the text report orders them. */
 export function groupByTenant(findings: readonly Finding[], inventory: Inventory): { groups: TenantGroup[]; clean: string[] } {
-  const index = buildIndex(inventory);
+  const index = refIndex(inventory);
   const byTenant = new Map<string, Finding[]>();
   for (const finding of findings) {
     const tenants = findingTenants(finding, inventory, index);

@@ -68,6 +68,21 @@ describe("audit --format html", () => {
     has(html, /id="tenant-fabrikam\.onmicrosoft\.com"[^>]*>[\s\S]*?certificate-not-shared-across-tenants/);
   });
 
+  it("says at the top that an audit which could not read an input is incomplete, lists what was not read, and exits 2", async () => {
+    const { html, code } = await auditHtml("audit/bad");
+    assert.equal(code, 2);
+    const json = JSON.parse((await cli(["audit", "audit/bad", "--now", "2026-06-01", "--format", "json"])).stdout);
+    const text = textOf(html);
+    has(text, /⚠ This audit is incomplete: some inputs were NOT read\./);
+    has(text, /; NOT read: 2 inputs, 4 input problems\./);
+    has(html, /<h3>Input problems \(not audited\)<\/h3>/);
+    has(html, /<h3>Not read<\/h3>/);
+    for (const problem of json.problems) assert.ok(text.includes(problem), problem);
+    for (const { input, reason } of json.summary.inputsNotRead) assert.ok(text.includes(`${input}: ${reason}`), input);
+    // A complete audit has no such box.
+    hasNot(textOf((await auditHtml("html/meet")).html), /This audit is incomplete/);
+  });
+
   it("escapes what a connector name holds, and shows control characters and direction overrides as visible symbols", async () => {
     const { html } = await auditHtml("html/meet");
     hasNot(html, /<from>|"on-prem" &(?!amp;)/);
