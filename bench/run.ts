@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_ESTATE, type EstateOptions, inventoryJson, makeEstate, writeExportFolder } from "./generate";
 import { diffKeys, regoKeys } from "./findings";
 import { type LiveBenchResult, liveBench } from "./live";
+import { type HtmlSize, htmlTable, measureHtmlReport } from "./html";
 import { HAVE_GNU_TIME, median, type ProcResult, run, tail } from "./proc";
 import { type PreviewVariant, preparePreviewStack, prepareNoopPack, preview } from "./preview";
 
@@ -42,7 +43,9 @@ const USAGE = `npm run bench -- [options]
   --live-latency-ms MS      its latency per request (default 150); see bench/live.ts
   --live-rss-sizes A,B      tenants of the live peak-RSS rows (default 1000,10000)
   --skip-live-sequential    leave out the one-by-one live row (tenants x 2 x latency)
-  --skip-preview --skip-opa --skip-audit --skip-live
+  --html-sizes 100,1000     tenants in the HTML report measured in headless Chromium
+  --html-runs N             runs per HTML size (default 3)
+  --skip-preview --skip-opa --skip-audit --skip-live --skip-html
   --smoke                   smallest size, 1 run, no OPA, no preview (CI): checks the harness works
   --json FILE               also write every raw measurement as JSON
   --keep                    keep the temporary folder`;
@@ -176,6 +179,9 @@ async function main(): Promise<number> {
       "live-tenants": { type: "string" },
       "live-latency-ms": { type: "string" },
       "live-rss-sizes": { type: "string" },
+      "html-sizes": { type: "string" },
+      "html-runs": { type: "string" },
+      "skip-html": { type: "boolean" },
       smoke: { type: "boolean" },
       json: { type: "string" },
       keep: { type: "boolean" },
@@ -325,6 +331,22 @@ async function main(): Promise<number> {
       save();
     }
 
+    // 2c. The HTML report of an export folder, in headless Chromium (bench/html.ts).
+    let html: HtmlSize[] | undefined;
+    if (values["skip-html"] !== true) {
+      html = await measureHtmlReport({
+        work,
+        cli: CLI,
+        now: ENGINE_NOW,
+        sizes: smoke ? [sizes[0] as number] : sizesOf(values["html-sizes"] ?? "100,1000"),
+        runs: smoke ? 1 : Number(values["html-runs"] ?? 3),
+        estate: estateBase,
+        log,
+      });
+      raw.html = html;
+      save();
+    }
+
     // 3. pulumi preview without a pack, with a pack that checks nothing, and with ours.
     const previews: { tenants: number; resources: number; without: number[]; noop: number[]; with: number[] }[] = [];
     if (!skipPreview) {
@@ -444,6 +466,8 @@ async function main(): Promise<number> {
         `| export folder | ${audit.tenants.toLocaleString("en-US")} | ${audit.files.toLocaleString("en-US")} | ${audit.runs.length} | ${shownWall} | ${shownRss} | ${audit.runs[0]?.code ?? "–"} |`,
       );
     }
+
+    if (html) lines.push("", ...htmlTable(html, ms));
 
     let overhead250: number | undefined;
     let split250 = "";

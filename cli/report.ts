@@ -42,13 +42,22 @@ export function countFindings(findings: readonly Finding[]): Summary["findings"]
   return { mandatory, advisory: findings.length - mandatory, total: findings.length };
 }
 
-const ACROSS = "(no single tenant)";
+/** The group of findings that belong to no single tenant. */
+export const ACROSS = "(no single tenant)";
+
+/** Headings of the text report's closing sections; the HTML report uses the same words. */
+export const SECTION = {
+  noFindings: "No findings",
+  problems: "Input problems (not audited)",
+  skipped: "Skipped on purpose (not on a tenant's mail-flow path)",
+  notRead: "Not read",
+} as const;
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function resourceLabel(ref: ResourceRef): string {
+export function resourceLabel(ref: ResourceRef): string {
   const kind = { tenant: "tenant", inboundConnector: "inbound connector", sendConnector: "send connector", certificate: "certificate" }[
     ref.kind
   ];
@@ -135,21 +144,21 @@ export function formatText(report: AuditReport, inventory: Inventory): string {
   // "No findings" is said only of a tenant whose inputs were all read.
   const clean = withoutFindings.filter((name) => !partly.has(name));
   const unsure = withoutFindings.filter((name) => partly.has(name));
-  if (clean.length > 0) lines.push(`No findings: ${clean.sort().join(", ")}`, "");
+  if (clean.length > 0) lines.push(`${SECTION.noFindings}: ${clean.sort().join(", ")}`, "");
   if (unsure.length > 0)
     lines.push(`No findings in what was read, but not all inputs were read (see below): ${unsure.sort().join(", ")}`, "");
   if (report.problems.length > 0) {
-    lines.push("Input problems (not audited):");
+    lines.push(`${SECTION.problems}:`);
     for (const problem of report.problems) lines.push(`  ${problem}`);
     lines.push("");
   }
   if (report.summary.skippedOnPurpose.length > 0) {
-    lines.push("Skipped on purpose (not on a tenant's mail-flow path):");
+    lines.push(`${SECTION.skipped}:`);
     for (const { input, reason } of report.summary.skippedOnPurpose) lines.push(`  ${input}: ${reason}`);
     lines.push("");
   }
   if (report.summary.inputsNotRead.length > 0) {
-    lines.push("Not read:");
+    lines.push(`${SECTION.notRead}:`);
     for (const { input, reason } of report.summary.inputsNotRead) lines.push(`  ${input}: ${reason}`);
     lines.push("");
   }

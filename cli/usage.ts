@@ -51,7 +51,9 @@ finding with its fix.
 ${INPUTS}
 
 Output:
-  --format text|json|sarif   Output format (default text).
+  --format text|json|sarif|html
+                             Output format (default text); html is one self-contained page with the
+                             attribution map (give --output report.html).
   --output <file>            Write the report to a file instead of stdout.
   --fail-on mandatory|advisory
                              Lowest severity that makes the exit code 1 (default mandatory).
@@ -88,6 +90,9 @@ per tenant, certificate-based OnPremises inbound connectors) into <dir>:
                         each on-premises path today and after the plan
   plan.json             the same for machines; "changes" is 0 when nothing is to be done
   Pulumi.<stack>.yaml   stack config for the root project (program/); existing connectors are adopted by name
+  report.html           the same as one page to open: today's findings per tenant and the attribution map
+                        (Send Connectors -> certificates, names, IPs -> inbound connectors -> tenants)
+                        today and after the plan, side by side
 
 ${INPUTS}
 

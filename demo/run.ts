@@ -164,6 +164,9 @@ async function migrationAct(): Promise<void> {
     const found = mailflowGuard(["audit", ...inputs]);
     if (found !== 1) throw new Error(`the audit of the brownfield organization exited ${found}, not 1`);
     process.stdout.write(`\n-> audit exited 1: the defects MC1226222 warns about.\n\n`);
+    const report = join(dir, "report.html");
+    if (mailflowGuard(["audit", ...inputs, "--format", "html", "--output", report]) !== 1) throw new Error("the HTML audit did not exit 1");
+    process.stdout.write(`\n-> the same audit as one page to open, with the attribution map: ${report.replace(`${ROOT}/`, "")}\n\n`);
     must(mailflowGuard(["plan", ...inputs, "--output", join(dir, "plan")]), "mailflow-guard plan");
     const runbook = readFileSync(join(dir, "plan", "runbook.md"), "utf8");
     const excerpt = runbook
@@ -171,6 +174,9 @@ async function migrationAct(): Promise<void> {
       .filter((line) => /^- \w+\.onmicrosoft\.com: (keeps|proposes)|^Could be credited today|^### .*→/.test(line));
     process.stdout.write(
       `\nFrom ${join(dir, "plan", "runbook.md").replace(`${ROOT}/`, "")}:\n${excerpt.map((line) => `  ${line}`).join("\n")}\n`,
+    );
+    process.stdout.write(
+      `\n-> the map today and after the plan, side by side: ${join(dir, "plan", "report.html").replace(`${ROOT}/`, "")}\n`,
     );
 
     // Run from a copy of the root project, as an admin would with the generated config and certificates.

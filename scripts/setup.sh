@@ -42,6 +42,17 @@ ln -sfn .. "$MFG_ROOT/node_modules/mailflow-guard"
 got_sdk="$(node -p 'require("@pulumi/pulumi/package.json").version')"
 [ "$got_sdk" = "$MFG_SDK_VERSION" ] || die "node_modules holds @pulumi/pulumi $got_sdk, the $MFG_LEG leg needs $MFG_SDK_VERSION"
 
+# Debian's chromium: the browser the HTML report's end-to-end test drives (playwright-core, executablePath).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing Debian's chromium for the HTML report's browser test (apt-get update && apt-get install -y chromium)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+      die "apt-get could not install chromium (output above); install it with apt-get install -y chromium and run set-up again"
+  else
+    die "/usr/bin/chromium is missing: the HTML report's browser test needs Debian's chromium. As root: apt-get update && apt-get install -y chromium"
+  fi
+fi
+
 log "building TypeScript"
 npm run --silent build || die "the TypeScript build failed (messages above)"
 

@@ -1,13 +1,21 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { EngineConfigInput, Inventory } from "../../policy/src/engine";
+import type { EngineConfigInput, Finding, Inventory } from "../../policy/src/engine";
 import { CLOUD_NAMES, type Cloud, cloudsOfTenant } from "../../policy/src/engine/clouds";
 import type { Collection } from "../collect";
 import { UsageError } from "../errors";
+import type { Summary } from "../report";
 import { PLAN_USAGE } from "../usage";
 import { planMigration, PlanRefusal } from "./planner";
 import { PROJECT_DIR, renderProject } from "./project";
 import { renderPlanJson, renderRunbook, renderStackConfig } from "./render";
+
+interface Gathered {
+  readonly collection: Collection;
+  readonly inventory: Inventory;
+  readonly cloud: Cloud;
+  readonly skippedSendConnectors: readonly { input: string; reason: string }[];
+}
 
 /** What `plan` borrows from the audit command, so both read their inputs the same way. */
 export interface PlanDependencies {
@@ -20,7 +28,9 @@ export interface PlanDependencies {
   readonly positionals: readonly string[];
   readonly loadConfig: () => EngineConfigInput;
   /** Reads the inputs, as audit does; `cloud` is the one --cloud named (checked there). */
-  readonly gather: () => Promise<{ collection: Collection; inventory: Inventory; cloud: Cloud }>;
+  readonly gather: () => Promise<Gathered>;
+  /** The audit's summary of what was read (for report.html, in the text report's words). */
+  readonly summarize: (gathered: Gathered, findings: readonly Finding[]) => Summary;
   readonly tool: string;
   readonly version: string;
   readonly now?: string;
@@ -42,7 +52,8 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
   if (!STACK_NAME.test(stack))
     throw new UsageError(`--stack "${stack}" is not a stack name. Use letters, digits, "-", "_" and "." only, e.g. migration`);
   const engineConfig = deps.loadConfig();
-  const { collection, inventory, cloud } = await deps.gather();
+  const gathered = await deps.gather();
+  const { collection, inventory, cloud } = gathered;
   if (collection.problems.length > 0) {
     for (const problem of collection.problems) io.stderr(`mailflow-guard: ${problem}\n`);
     io.stderr(
@@ -88,6 +99,16 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
     ["runbook.md", renderRunbook(plan, { header, read, inputs: auditArgs })],
     ["plan.json", renderPlanJson(plan, { tool: deps.tool, version: deps.version, inputs: read })],
     [`Pulumi.${stack}.yaml`, renderStackConfig(plan, header)],
+    [
+      "report.html",
+      // Loaded here, not at start-up: the layout library is large and only the page needs it.
+      await (await import("../html")).renderPlanHtml(plan, inventory, {
+        engineConfig,
+        generator: header,
+        summary: deps.summarize(gathered, plan.findings),
+        problems: collection.problems,
+      }),
+    ],
     ...renderProject(plan, { header, version: deps.version }),
   ];
   // Everything is rendered before the first write: a refusal or a bug leaves no half-written plan.

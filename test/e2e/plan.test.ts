@@ -83,7 +83,7 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     assert.equal(plan.status, 0, plan.stderr);
     assert.equal(
       plan.stdout,
-      `Plan for 4 tenants: 10 changes, 4 certificate requests. Written to ${planDir}: runbook.md, plan.json, Pulumi.migration.yaml, project/ (a Pulumi YAML project).\n`,
+      `Plan for 4 tenants: 10 changes, 4 certificate requests. Written to ${planDir}: runbook.md, plan.json, Pulumi.migration.yaml, report.html, project/ (a Pulumi YAML project).\n`,
     );
     assert.doesNotMatch(
       readFileSync(join(planDir, "runbook.md"), "utf8") + readFileSync(join(planDir, "plan.json"), "utf8"),

@@ -149,7 +149,7 @@ describe("mailflow-guard audit", () => {
     assert.equal(format.code, 2);
     assert.equal(
       format.stderr,
-      'mailflow-guard: error: --format "xml" is not allowed. Allowed values are: text, json, sarif\nSee "mailflow-guard audit --help".\n',
+      'mailflow-guard: error: --format "xml" is not allowed. Allowed values are: text, json, sarif, html\nSee "mailflow-guard audit --help".\n',
     );
     const live = await cli(["audit", "--live", "contoso.onmicrosoft.com"]);
     assert.equal(live.code, 2);

@@ -315,7 +315,7 @@ describe("mailflow-guard plan: the command", () => {
     assert.equal(code, 0, stderr);
     assert.equal(
       stdout,
-      `Plan for 3 tenants: 7 changes, 2 certificate requests. Written to ${out}: runbook.md, plan.json, Pulumi.cutover.yaml, project/ (a Pulumi YAML project).\n`,
+      `Plan for 3 tenants: 7 changes, 2 certificate requests. Written to ${out}: runbook.md, plan.json, Pulumi.cutover.yaml, report.html, project/ (a Pulumi YAML project).\n`,
     );
     const json = JSON.parse(readFileSync(join(out, "plan.json"), "utf8"));
     assert.equal(json.changes, 7);
