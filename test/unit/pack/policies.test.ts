@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { installConfigureHook } from "../../../policy/src/pack/configure-hook";
 import { buildPolicies, configurePack } from "../../../policy/src/pack/policies";
-import { SEND_CONNECTOR_TYPE } from "../../../policy/src/sources/pulumi";
+import { INBOUND_CONNECTOR_TYPE, LEGACY_INBOUND_CONNECTOR_TYPE, SEND_CONNECTOR_TYPE } from "../../../policy/src/sources/pulumi";
 import { makeCertificatePem } from "../../support/certs";
 
 /** A Send Connector whose certificate expires in 100 days: inside a 400-day window, outside the default 60. */
@@ -96,5 +96,46 @@ describe("the pack reads its config through the engine's parser", () => {
     assert.equal(refused.message, "refused: bad");
     assert.equal(refused.stack, "refused: bad");
     assert.equal(configured, 1, "a refused config never reaches the policies");
+  });
+});
+
+describe("the pack gates both layouts of the connectors", () => {
+  const inbound = (type: string, tenant: string) => ({
+    type,
+    name: `${tenant.split(".")[0]}-inbound`,
+    urn: `urn:pulumi:s::p::${type}::${tenant}`,
+    props: {
+      name: `Inbound from on-premises (${tenant})`,
+      tenant,
+      acceptedDomains: ["relay.contoso.com"],
+      connectorType: "OnPremises",
+      tlsSenderCertificateName: "relay.contoso.com",
+      senderDomains: ["*"],
+    },
+  });
+  const shared = (type: string) => {
+    const policy = buildPolicies().find((p) => p.name === "certificate-not-shared-across-tenants") as StackValidationPolicy;
+    const messages: string[] = [];
+    policy.validateStack(
+      {
+        resources: [inbound(type, "contoso.onmicrosoft.com"), inbound(type, "fabrikam.onmicrosoft.com")],
+        getConfig: () => ({}),
+      } as unknown as StackValidationArgs,
+      (message) => messages.push(message),
+    );
+    return messages;
+  };
+
+  for (const type of [INBOUND_CONNECTOR_TYPE, LEGACY_INBOUND_CONNECTOR_TYPE]) {
+    it(`blocks a certificate name two tenants share, declared as ${type}`, () => {
+      assert.match(
+        shared(type).join("\n"),
+        /Certificate name "relay\.contoso\.com" is used for 2 tenants: "contoso\.onmicrosoft\.com", "fabrikam\.onmicrosoft\.com"/,
+      );
+    });
+  }
+
+  it("reads no other resource type", () => {
+    assert.deepEqual(shared("aws:s3/bucket:Bucket"), []);
   });
 });
