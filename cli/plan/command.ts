@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { EngineConfigInput, Inventory } from "../../policy/src/engine";
 import { CLOUD_NAMES, type Cloud, cloudsOfTenant } from "../../policy/src/engine/clouds";
+import { hostNameProblem } from "../../policy/src/engine/exchange-values";
 import type { Collection } from "../collect";
 import { UsageError } from "../errors";
 import { PLAN_USAGE } from "../usage";
@@ -40,6 +41,11 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
   const stack = (values.stack as string | undefined) ?? "migration";
   if (!STACK_NAME.test(stack))
     throw new UsageError(`--stack "${stack}" is not a stack name. Use letters, digits, "-", "_" and "." only, e.g. migration`);
+  const sourceServers = (values["source-server"] as string[] | undefined) ?? [];
+  for (const server of sourceServers) {
+    const problem = hostNameProblem("--source-server", server, { fqdn: false, example: "EX01 or ex01.contoso.com" });
+    if (problem !== undefined) throw new UsageError(problem);
+  }
   const engineConfig = deps.loadConfig();
   const { collection, inventory, cloud } = await deps.gather();
   if (collection.problems.length > 0) {
@@ -67,6 +73,7 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
       exchangeOnlineEndpoint: endpoint,
       cloud: cloud.name,
       engineConfig,
+      ...(sourceServers.length > 0 ? { sourceTransportServers: sourceServers } : {}),
       ...(deps.now !== undefined ? { now: new Date(deps.now) } : {}),
     });
   } catch (error) {
