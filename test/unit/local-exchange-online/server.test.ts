@@ -150,7 +150,7 @@ describe("Local Exchange Online: protocol", () => {
       unknownCmdlet,
       400,
       "BadRequest",
-      "The term 'Get-Mailbox' is not recognized as a name of a cmdlet available on this server. Supported cmdlets: Get-AcceptedDomain, New-AcceptedDomain, Get-InboundConnector, New-InboundConnector, Set-InboundConnector, Remove-InboundConnector.",
+      "The term 'Get-Mailbox' is not recognized as a name of a cmdlet available on this server. Supported cmdlets: Get-AcceptedDomain, New-AcceptedDomain, Get-InboundConnector, New-InboundConnector, Set-InboundConnector, Remove-InboundConnector, Get-OrganizationConfig.",
     );
     const unknownParameter = await invoke(server, "New-InboundConnector", { ...onPremCert, Colour: "blue" });
     expectError(unknownParameter, 400, "BadRequest", "A parameter cannot be found that matches parameter name 'Colour'.");
