@@ -50,7 +50,9 @@ export type Value = string | boolean | null | string[] | Reference;
 export type Reference =
   | { readonly variable: string; readonly property?: string }
   | { readonly bytesOf: string }
-  | { readonly tlsNameOf: string };
+  | { readonly tlsNameOf: string }
+  /** What Read-Host -AsSecureString returned: opaque, one per call. */
+  | { readonly secureString: string };
 
 /** The servers' disks (see the header). */
 export const FILES_ENV = "MFG_FAKE_EXCHANGE_SHELL_FILES";
@@ -586,7 +588,7 @@ function convert(name: string, kind: ParamKind, value: Value): Value {
     case "bytes":
       return typeof value === "object" && value !== null && "bytesOf" in value ? value : fail("System.Byte[]");
     case "secure":
-      return typeof value === "object" && value !== null && "variable" in value ? value : fail("System.Security.SecureString");
+      return typeof value === "object" && value !== null && "secureString" in value ? value : fail("System.Security.SecureString");
     case "tlsAuthLevel":
     case "usage": {
       if (value === null && kind === "tlsAuthLevel") return null;
@@ -726,7 +728,7 @@ export function runScript(script: ParsedScript, state: FakeShellState, persist: 
       if (!certificate) throw new CmdletFailure(`Cannot bind parameter 'TlsCertificateName': $${value.tlsNameOf} holds no certificate.`);
       return `<I>${certificate.Issuer}<S>${certificate.Subject}`;
     }
-    if ("bytesOf" in value) return value;
+    if ("bytesOf" in value || "secureString" in value) return value;
     if (value.variable.startsWith("env:")) {
       const found = process.env[value.variable.slice(4)];
       if (value.property !== undefined || found === undefined)
@@ -736,7 +738,7 @@ export function runScript(script: ParsedScript, state: FakeShellState, persist: 
     if (value.property === undefined) {
       if (!values.has(value.variable))
         throw new CmdletFailure(`The variable '$${value.variable}' cannot be retrieved because it has not been set.`);
-      return value;
+      return values.get(value.variable) as Value;
     }
     const holder = (certificates.get(value.variable) ?? variables.get(value.variable)) as Record<string, unknown> | undefined | null;
     if (!holder) throw new CmdletFailure(`Cannot bind argument: $${value.variable}.${value.property} is $null.`);
@@ -748,7 +750,7 @@ export function runScript(script: ParsedScript, state: FakeShellState, persist: 
       statement.cmdlet,
       statement.named.map(([name, value]): [string, Value] => [name, resolve(value)]),
     );
-    const result = certificateCmdlet(statement.cmdlet, params, state, values, statement.newest === true);
+    const result = certificateCmdlet(statement.cmdlet, params, state, statement.newest === true);
     persist();
     return result;
   };
@@ -929,13 +931,7 @@ interface StandInPfx {
 }
 
 /** The certificate cmdlets of the runbook, New-Item and Read-Host, on the stand-in's state and disks. */
-function certificateCmdlet(
-  cmdlet: string,
-  params: Map<string, Value>,
-  state: FakeShellState,
-  values: Map<string, unknown>,
-  newest: boolean,
-): unknown {
+function certificateCmdlet(cmdlet: string, params: Map<string, Value>, state: FakeShellState, newest: boolean): unknown {
   // Without -Server a cmdlet acts on the server the shell runs on.
   const server = (params.get("Server") as string | undefined) ?? process.env[LOCAL_SERVER_ENV] ?? null;
   const key = (s: string | null, thumbprint: string) => `${(s ?? "").toUpperCase()} ${thumbprint}`;
@@ -968,10 +964,8 @@ function certificateCmdlet(
     case "Read-Host": {
       if (params.get("AsSecureString") !== true)
         throw new CmdletFailure("Stand-in: Read-Host reads secure strings only (-AsSecureString).");
-      // Nobody types here: the secure string is an opaque value the export and the import must share.
-      const id = `secure-${values.size + 1}`;
-      values.set(id, id);
-      return { variable: id };
+      // Nobody types here: each secure string is an opaque value of its own, which export and import must share.
+      return { secureString: randomUUID() };
     }
     case "Get-ExchangeCertificate": {
       const thumbprint = params.get("Thumbprint") as string | undefined;
@@ -1004,10 +998,10 @@ function certificateCmdlet(
     case "Import-ExchangeCertificate": {
       const bytes = params.get("FileData") as unknown as { bytesOf: string };
       const text = readFile(bytes.bytesOf);
-      const password = params.get("Password") as unknown as { variable: string } | undefined;
+      const password = params.get("Password") as unknown as { secureString: string } | undefined;
       if (text.includes('"fake-exchange-shell PFX"')) {
         const pfx = JSON.parse(text) as StandInPfx;
-        if (password?.variable !== pfx.password) throw new CmdletFailure("The PKCS12 file has an invalid password.");
+        if (password?.secureString !== pfx.password) throw new CmdletFailure("The PKCS12 file has an invalid password.");
         return install(pfx.pem, pfx.exportable);
       }
       // A CA's answer completes a pending request of this server (the key is there), by the names requested.
@@ -1042,13 +1036,18 @@ function certificateCmdlet(
     }
     case "Export-ExchangeCertificate": {
       const certificate = find(params.get("Thumbprint") as string);
-      const password = params.get("Password") as unknown as { variable: string } | undefined;
+      const password = params.get("Password") as unknown as { secureString: string } | undefined;
       const file = params.get("FileName") as string | undefined;
       if (password === undefined || params.get("BinaryEncoded") !== true)
         throw new CmdletFailure("Stand-in: Export-ExchangeCertificate exports a certificate with its key (-BinaryEncoded -Password) only.");
       if (!state.certificateServices?.[key(server, certificate.Thumbprint)]?.exportable)
         throw new CmdletFailure(`The private key of certificate ${certificate.Thumbprint} isn't exportable.`);
-      const pfx: StandInPfx = { standIn: "fake-exchange-shell PFX", pem: certificate.pem, password: password.variable, exportable: true };
+      const pfx: StandInPfx = {
+        standIn: "fake-exchange-shell PFX",
+        pem: certificate.pem,
+        password: password.secureString,
+        exportable: true,
+      };
       if (file !== undefined) writeFile(file, `${JSON.stringify(pfx)}\n`);
       return null;
     }

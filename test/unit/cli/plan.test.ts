@@ -427,10 +427,15 @@ describe("mailflow-guard plan: the planner", () => {
   });
 
   /**
-   * What the Hybrid Configuration Wizard builds for one tenant (names and settings from the HCW's own
-   * cmdlets, as logged by the wizard and collected in "Cmdlets run by the Hybrid Configuration Wizard";
-   * the smart host after the tenant's domain key as HCW derives it from the MX, per
-   * https://learn.microsoft.com/exchange/hybrid-deployment/hybrid-configuration-wizard):
+   * What the Hybrid Configuration Wizard builds for one tenant. Names and settings: the cmdlets HCW runs,
+   * from its verbose log (C:\Program Files\Microsoft\Exchange Server\V15\Logging\Update-HybridConfiguration;
+   * extracted in https://blogs.perficient.com/2015/03/25/office-365-the-magic-behind-the-hybrid-config-wizard-2013/
+   * and in a published table "Cmdlets run by the Hybrid Configuration Wizard", whose New/Set-SendConnector
+   * runs with -DNSRoutingEnabled $true -SmartHosts $null, hence the DNS-routing case); hybrid health scripts
+   * recognise HCW's connector by the name pattern "Outbound to Office 365 - <guid>". The smart host named
+   * after the domain key (contoso-com.mail.protection.outlook.com), where the admin routes by smart host,
+   * is the tenant's MX host per https://learn.microsoft.com/exchange/hybrid-deployment/hybrid-configuration-wizard
+   * and the engine's cloud table (mailHostKey):
    * Send Connector "Outbound to Office 365 - <guid>" (AddressSpaces smtp:<tenant>.mail.onmicrosoft.com;1,
    * RequireTLS, TLSAuthLevel DomainValidation, TLSDomain mail.protection.outlook.com,
    * CloudServicesMailEnabled, TLSCertificateName <I>issuer<S>subject), inbound connector

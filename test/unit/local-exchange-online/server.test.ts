@@ -643,6 +643,25 @@ describe("Local Exchange Online: persistence and seed", () => {
     }
   });
 
+  test("Get-OrganizationConfig gives each tenant an ID of its own, kept across a restart", async () => {
+    const statePath = path.join(tempDir(), "state.json");
+    const first = await start({ statePath });
+    const id = (tenant: string) =>
+      invoke(first, "Get-OrganizationConfig", {}, { tenant }).then((r) => r.body.value[0].ExternalDirectoryOrganizationId as string);
+    const contoso = await id(TENANT);
+    assert.match(contoso, /^00000000-0000-4000-8000-\d{12}$/);
+    assert.notEqual(await id(OTHER_TENANT), contoso);
+    assert.equal(await id(TENANT), contoso);
+    await first.close();
+    const second = await start({ statePath });
+    try {
+      const reply = await invoke(second, "Get-OrganizationConfig");
+      assert.deepEqual(reply.body.value, [{ Identity: "contoso", Name: "contoso", ExternalDirectoryOrganizationId: contoso }]);
+    } finally {
+      await second.close();
+    }
+  });
+
   test("an invalid state file stops the start with the field named", async () => {
     const statePath = path.join(tempDir(), "state.json");
     fs.writeFileSync(
