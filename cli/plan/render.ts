@@ -107,6 +107,9 @@ export const EMS = "# Exchange Management Shell (on-premises Exchange), as an Ex
 export const EXO = "# PowerShell 7 with the ExchangeOnlineManagement module (3.x)";
 export const SH = "# a POSIX shell in the project folder, with pulumi and mailflow-guard on PATH";
 
+/** The line of the certificate block where the admin waits for the CA. */
+export const CA_ANSWER = "# send each .req file to the CA and save the certificate it issues beside it as <name>.cer; then:";
+
 /** The variables the Exchange Online sessions sign in with (app-only, with a certificate). */
 const APP_ID = "$env:MAILFLOW_GUARD_APP_ID";
 const APP_THUMBPRINT = "$env:MAILFLOW_GUARD_APP_CERTIFICATE_THUMBPRINT";
@@ -144,7 +147,7 @@ function certificateCommands(requests: readonly TenantPlan[]): string[] {
       `New-ExchangeCertificate -Server ${ps(first)} -GenerateRequest -RequestFile ${ps(`${share(first)}\\${t.certificateName}.req`)} -SubjectName ${ps(t.certificate.subject)} -DomainName ${ps(t.certificateName)} -FriendlyName ${ps(`mailflow-guard ${t.tenant}`)} -KeySize 2048 -PrivateKeyExportable $true`,
     );
   }
-  out.push("# send each .req file to the CA and save the certificate it issues beside it as <name>.cer; then:");
+  out.push(CA_ANSWER);
   if (requests.some((t) => t.target.sourceTransportServers.length > 1))
     out.push("$password = Read-Host -AsSecureString -Prompt 'Password to protect the exported keys (PFX)'");
   for (const t of requests) {

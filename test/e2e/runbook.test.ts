@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../local-exchange-online/server";
 import { BROWNFIELD_TENANTS, BrownfieldEstate } from "../support/brownfield";
 import { makeCertificatePem } from "../support/certs";
-import { parseRunbook, type RunbookStep, runExchangeOnlinePowerShell, runManagementShell } from "../support/runbook";
+import { answerWith, carryOut, copyPlanIntoProject, parseRunbook, type RunbookContext, type RunbookStep } from "../support/runbook";
 import { POLICY_PACK, ROOT, Workspace } from "./harness";
 
 /**
@@ -36,6 +36,9 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
   let disks: string;
   let steps: RunbookStep[];
   let plan: { tenants: { tenant: string; certificate: { kind: string; file: string } }[] };
+  let context: RunbookContext;
+  /** The request files the test CA answered. */
+  const answered: string[] = [];
   const done = new Set<string>();
 
   const mailflowGuard = (args: string[]) =>
@@ -48,16 +51,6 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
       child.on("error", reject);
       child.on("close", (code) => resolvePromise({ status: code ?? -1, stdout, stderr }));
     });
-  const step = (title: RegExp): RunbookStep => {
-    const found = steps.find((s) => title.test(s.title));
-    assert.ok(found, `no runbook step ${title}; steps: ${steps.map((s) => s.title).join(" | ")}`);
-    done.add(found.title);
-    return found;
-  };
-  const commands = (s: RunbookStep) => s.blocks.filter((b) => !b.rollback);
-  const exchangeOnline = (lines: readonly string[]) =>
-    runExchangeOnlinePowerShell(lines, { endpoint: server.url, token: TOKEN, cwd: work });
-  const managementShell = (lines: readonly string[]) => runManagementShell(SHELL, lines, work, workspace.env);
   /** The runbook's sh lines: pulumi in the project folder (with this machine's --policy-pack), mailflow-guard in the working folder. */
   const sh = async (lines: readonly string[]) => {
     for (const line of lines) {
@@ -72,6 +65,13 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
         assert.equal(result.status, 0, `${line}\n${result.stdout}${result.stderr}`);
       } else assert.fail(`not a command of the runbook's sh blocks: ${line}`);
     }
+  };
+  /** Carries out the runbook step whose title matches, as written; returns what it printed. */
+  const step = (title: RegExp): Promise<string[]> => {
+    const found = steps.find((s) => title.test(s.title));
+    assert.ok(found, `no runbook step ${title}; steps: ${steps.map((s) => s.title).join(" | ")}`);
+    done.add(found.title);
+    return carryOut(found, context);
   };
 
   before(async () => {
@@ -88,18 +88,29 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
       MFG_FAKE_EXCHANGE_SHELL_FILES: disks,
       // The provider's scripts run on EX01 (no -Server), as a runner on that server would.
       MFG_FAKE_EXCHANGE_SHELL_SERVER: "EX01",
-      // The app registration the runbook's Exchange Online sessions sign in with (the stand-in takes any).
+    });
+    // The app registration the runbook's Exchange Online sessions sign in with (the stand-in takes any token).
+    Object.assign(process.env, {
       MAILFLOW_GUARD_APP_ID: "3f6c2d1e-0000-4000-8000-00000000a11d",
       MAILFLOW_GUARD_APP_CERTIFICATE_THUMBPRINT: "0123456789ABCDEF0123456789ABCDEF01234567",
-    });
-    Object.assign(process.env, {
-      MAILFLOW_GUARD_APP_ID: workspace.env.MAILFLOW_GUARD_APP_ID,
-      MAILFLOW_GUARD_APP_CERTIFICATE_THUMBPRINT: workspace.env.MAILFLOW_GUARD_APP_CERTIFICATE_THUMBPRINT,
     });
     server = await startLocalExchangeOnline({ tenants: TENANTS, statePath: join(workspace.dir, "exo.json"), log: () => {} });
     estate = new BrownfieldEstate(server.url, TOKEN, onPremState, join(work, "exports"), certificateStore);
     await estate.seed();
     project = workspace.project(ROOT, "dist/program/index.js");
+    const ca = answerWith((dnsNames) => makeCertificatePem({ dnsNames, organization: "Runbook e2e" }));
+    context = {
+      shellScript: SHELL,
+      cwd: work,
+      env: workspace.env,
+      endpoint: server.url,
+      token: TOKEN,
+      answerRequests: (folder) => {
+        answered.push(...readdirSync(folder).filter((f) => f.endsWith(".req")));
+        ca(folder);
+      },
+      sh,
+    };
   });
   after(async () => {
     await server?.close();
@@ -127,24 +138,11 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
   });
 
   it("1. certificates: requested on EX01, answered by the test CA, imported, enabled, copied to EX02", async () => {
-    const [block] = commands(step(/^Certificates installed/));
-    assert.ok(block);
-    const answer = block.lines.findIndex((l) => l.startsWith("# send each .req file to the CA"));
-    assert.ok(answer > 0);
-    await managementShell(block.lines.slice(0, answer));
-    // The CA: each request file on EX01's disk gets its certificate beside it, as <name>.cer.
+    await step(/^Certificates installed/);
+    assert.deepEqual(answered, ["relay.adatum.com.req", "relay.contoso.com.req", "relay.fabrikam.com.req", "relay.litware.com.req"]);
     const share = join(disks, "EX01", "C$", "mailflow-guard");
-    const requests = readdirSync(share).filter((f) => f.endsWith(".req"));
-    assert.deepEqual(requests, ["relay.adatum.com.req", "relay.contoso.com.req", "relay.fabrikam.com.req", "relay.litware.com.req"]);
-    for (const request of requests) {
-      const { domainNames, subject } = JSON.parse(readFileSync(join(share, request), "utf8")) as { domainNames: string[]; subject: string };
-      assert.equal(subject, `CN=${domainNames[0]}`);
-      writeFileSync(
-        join(share, request.replace(/\.req$/, ".cer")),
-        makeCertificatePem({ dnsNames: domainNames, organization: "Runbook e2e" }),
-      );
-    }
-    await managementShell(block.lines.slice(answer));
+    for (const request of answered)
+      assert.equal(JSON.parse(readFileSync(join(share, request), "utf8")).subject, `CN=${request.replace(/\.req$/, "")}`);
     // Each certificate is on both servers, enabled for SMTP, and its public part is on the share.
     const state = JSON.parse(readFileSync(workspace.env.MFG_FAKE_EXCHANGE_SHELL_STATE as string, "utf8")) as {
       certificateServices: Record<string, { services: string }>;
@@ -160,23 +158,18 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
   });
 
   it("2. the gate: the stack config and the certificates copied as the runbook says, then the gated preview", async () => {
-    const gate = step(/^Gate the target/);
     // The copy the runbook describes (the admin's file copy between machines).
-    const share = join(disks, "EX01", "C$", "mailflow-guard");
-    for (const t of plan.tenants) {
-      mkdirSync(dirname(join(project, t.certificate.file)), { recursive: true });
-      copyFileSync(join(share, t.certificate.file.split("/").pop() as string), join(project, t.certificate.file));
-    }
-    // The stack config as written, with the stand-in Exchange Management Shell as the on-premises runner.
-    writeFileSync(
-      join(project, "Pulumi.migration.yaml"),
-      `${readFileSync(join(work, "plan", "Pulumi.migration.yaml"), "utf8")}  mailflow-guard:onPremisesShell: ["node", ${JSON.stringify(SHELL)}]\n`,
-    );
-    for (const block of commands(gate)) await sh(block.lines);
+    assert.deepEqual(copyPlanIntoProject({ planDir: join(work, "plan"), project, disks, shellScript: SHELL }), [
+      "certs/adatum.pem",
+      "certs/contoso.pem",
+      "certs/fabrikam.pem",
+      "certs/litware.pem",
+    ]);
+    await step(/^Gate the target/);
   });
 
   it("3. each tenant's own Send Connector, the shared ones narrowed and renamed", async () => {
-    for (const block of commands(step(/^Each tenant's own Send Connector/))) await managementShell(block.lines);
+    await step(/^Each tenant's own Send Connector/);
     assert.deepEqual(
       estate
         .sendConnectors()
@@ -192,7 +185,7 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
   });
 
   it("4. each inbound connector names its certificate, one tenant per session, its IPs kept for now", async () => {
-    for (const block of commands(step(/^Each inbound connector names/))) await exchangeOnline(block.lines);
+    await step(/^Each inbound connector names/);
     const adatum = server.state().tenants["adatum.onmicrosoft.com"]?.inboundConnectors ?? [];
     assert.deepEqual(
       adatum.map((c) => [c.Name, c.TlsSenderCertificateName, c.SenderIPAddresses]),
@@ -201,7 +194,7 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
   });
 
   it("5. the tenant IDs the delivered messages' X-MS-Exchange-CrossTenant-Id are compared with (no mail is delivered here)", async () => {
-    const printed = (await Promise.all(commands(step(/^Check that mail arrives/)).map((b) => exchangeOnline(b.lines)))).flat();
+    const printed = await step(/^Check that mail arrives/);
     assert.deepEqual(
       printed,
       Object.keys(TENANTS)
@@ -211,7 +204,7 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
   });
 
   it("6. apply: pulumi up adopts the renamed connectors and removes the sender IPs", async () => {
-    for (const block of commands(step(/^Apply/))) await sh(block.lines);
+    await step(/^Apply/);
     for (const tenant of Object.keys(TENANTS)) {
       const inbound = server.state().tenants[tenant]?.inboundConnectors ?? [];
       assert.deepEqual(
@@ -224,11 +217,8 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
   });
 
   it("7. the re-export into a new folder, and its audit exits 0", async () => {
-    for (const block of commands(step(/^Export again/))) {
-      if (block.shell.includes("Exchange Management Shell")) await managementShell(block.lines);
-      else if (block.shell.includes("ExchangeOnlineManagement")) await exchangeOnline(block.lines);
-      else await sh(block.lines);
-    }
+    // Its sh block is `mailflow-guard audit mailflow-guard-after`, which must exit 0 (sh asserts it).
+    await step(/^Export again/);
     assert.deepEqual(readdirSync(join(work, "mailflow-guard-after")).sort(), ["_onprem", ...Object.keys(TENANTS).sort()]);
     // Every step of the runbook was carried out.
     assert.deepEqual([...done].sort(), steps.map((s) => s.title).sort());

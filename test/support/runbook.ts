@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { EMS, EXO, SH } from "../../cli/plan/render";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { CA_ANSWER, EMS, EXO, SH } from "../../cli/plan/render";
 import { ExchangeOnlineClient, StaticTokenProvider } from "../../components/exo/client";
 import { parsePowerShellLiteral } from "../../local-exchange-online/fake-exchange-shell";
 
@@ -163,4 +163,94 @@ export async function runExchangeOnlinePowerShell(
   }
   if (client) throw new Error("the block leaves its Exchange Online session open");
   return printed;
+}
+
+/** Where a carried-out runbook runs: the stand-ins and the admin's working folder. */
+export interface RunbookContext {
+  /** The stand-in Exchange Management Shell (dist/local-exchange-online/fake-exchange-shell.js). */
+  readonly shellScript: string;
+  /** The admin's working folder, where both shells run. */
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Local Exchange Online and the token it takes. */
+  readonly endpoint: string;
+  readonly token: string;
+  /** The CA: given a request file's folder, answers each request in it (writes <name>.cer). */
+  readonly answerRequests: (folder: string) => void;
+  /** Runs the lines of an sh block (pulumi, mailflow-guard). */
+  readonly sh: (lines: readonly string[]) => Promise<void>;
+}
+
+/** The folder on the stand-in's disks that a UNC path of the runbook names (MFG_FAKE_EXCHANGE_SHELL_FILES). */
+export function onDisk(disks: string, unc: string): string {
+  const [server, ...rest] = unc.replace(/^\\\\/, "").split("\\");
+  return join(disks, (server as string).toUpperCase(), ...rest);
+}
+
+/**
+ * Carries out one step as written: its command blocks (not its rollbacks) in the shell each names;
+ * in the certificate block, the CA answers the requests where the runbook waits for it. Returns what
+ * the Exchange Online blocks printed.
+ */
+export async function carryOut(step: RunbookStep, context: RunbookContext): Promise<string[]> {
+  const printed: string[] = [];
+  const ems = (lines: readonly string[]) => runManagementShell(context.shellScript, lines, context.cwd, context.env);
+  for (const block of step.blocks.filter((b) => !b.rollback)) {
+    if (block.shell === EMS) {
+      const wait = block.lines.indexOf(CA_ANSWER);
+      if (wait < 0) {
+        await ems(block.lines);
+        continue;
+      }
+      await ems(block.lines.slice(0, wait));
+      for (const folder of new Set(block.lines.flatMap((l) => /-RequestFile '(\\\\[^']+)\\[^\\']+\.req'/.exec(l)?.slice(1) ?? [])))
+        context.answerRequests(onDisk(context.env.MFG_FAKE_EXCHANGE_SHELL_FILES as string, folder));
+      await ems(block.lines.slice(wait + 1));
+    } else if (block.shell === EXO) {
+      printed.push(
+        ...(await runExchangeOnlinePowerShell(block.lines, { endpoint: context.endpoint, token: context.token, cwd: context.cwd })),
+      );
+    } else await context.sh(block.lines);
+  }
+  return printed;
+}
+
+/** The test CA's part: a certificate for the names of each request file in the folder, beside it as <name>.cer. */
+export function answerWith(issue: (dnsNames: string[]) => string): (folder: string) => void {
+  return (folder) => {
+    for (const request of readdirSync(folder).filter((f) => f.endsWith(".req"))) {
+      const { domainNames } = JSON.parse(readFileSync(join(folder, request), "utf8")) as { domainNames: string[] };
+      writeFileSync(join(folder, request.replace(/\.req$/, ".cer")), issue(domainNames));
+    }
+  };
+}
+
+/**
+ * What the gate step asks the admin to copy: the stack config into the project (with the stand-in
+ * shell as the on-premises runner), and each certificate's public part from the share to its file.
+ */
+export function copyPlanIntoProject(options: {
+  readonly planDir: string;
+  readonly project: string;
+  readonly disks: string;
+  readonly shellScript: string;
+  readonly stack?: string;
+}): string[] {
+  const stack = options.stack ?? "migration";
+  const plan = JSON.parse(readFileSync(join(options.planDir, "plan.json"), "utf8")) as {
+    tenants: { certificate: { file: string }; sendConnector: { target: { sourceTransportServers: string[] } } }[];
+  };
+  const copied: string[] = [];
+  for (const { certificate, sendConnector } of plan.tenants) {
+    // The runbook saves it on the tenant's first sending server.
+    const share = join(options.disks, (sendConnector.target.sourceTransportServers[0] as string).toUpperCase(), "C$", "mailflow-guard");
+    mkdirSync(dirname(join(options.project, certificate.file)), { recursive: true });
+    copyFileSync(join(share, certificate.file.split("/").pop() as string), join(options.project, certificate.file));
+    copied.push(certificate.file);
+  }
+  writeFileSync(
+    join(options.project, `Pulumi.${stack}.yaml`),
+    `${readFileSync(join(options.planDir, `Pulumi.${stack}.yaml`), "utf8")}  mailflow-guard:onPremisesShell: ["node", ${JSON.stringify(options.shellScript)}]\n`,
+  );
+  return copied;
 }
