@@ -130,7 +130,7 @@ export interface MigrationPlan {
   readonly exchangeOnlineEndpoint: string;
   readonly cloud: CloudName;
   readonly sourceTransportServers: readonly string[];
-  /** On-premises facts the plan assumed because no Send Connector export was read (empty when one was). */
+  /** On-premises facts the plan assumed because an export was not read (empty when both on-premises exports were). */
   readonly assumptions: readonly string[];
   readonly tenants: readonly TenantPlan[];
   /** Send Connectors on tenant paths that no tenant keeps: removed after the cutover. */
@@ -457,7 +457,12 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
       `no Send Connector routes to these tenants yet, so each tenant gets a new one; if one does, export Get-SendConnector and plan again, or it keeps sending as it does today`,
       "no certificate for these tenants is installed on-premises, so each tenant gets a certificate request",
     );
-  } else if (given.length > 0 && !sameSet(given, exported)) {
+  } else if (inventory.certificates.length === 0) {
+    assumptions.push(
+      "no Get-ExchangeCertificate export was read, so no certificate in use is known to be a tenant's own: each tenant gets a certificate request",
+    );
+  }
+  if (inventory.sendConnectors.length > 0 && given.length > 0 && !sameSet(given, exported)) {
     assumptions.push(
       `the source transport servers are ${list(given)} (${SOURCE_SERVER_OPTION}), not ${list(exported)} as the Send Connector export says`,
     );

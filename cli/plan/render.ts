@@ -309,7 +309,7 @@ export function renderRunbook(
   if (plan.untouched.length > 0) out.push(`Left alone (no on-premises path): ${plan.untouched.join(", ")}.`);
   out.push("");
   if (plan.assumptions.length > 0) {
-    out.push("**Assumed** (no on-premises Send Connector export was read):", "", ...plan.assumptions.map((a) => `- ${a}.`), "");
+    out.push("**Assumed** (not in what was read):", "", ...plan.assumptions.map((a) => `- ${a}.`), "");
   }
   if (plan.changes === 0) {
     out.push(

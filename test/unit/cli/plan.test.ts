@@ -392,6 +392,19 @@ describe("mailflow-guard plan: the planner", () => {
     });
   });
 
+  it("says so when it plans without the certificate export, and requests a certificate per tenant", () => {
+    const fixture = healthy();
+    fixture.certificates.length = 0;
+    const plan = planMigration(fixture.parse(), OPTIONS);
+    assert.deepEqual(plan.assumptions, [
+      "no Get-ExchangeCertificate export was read, so no certificate in use is known to be a tenant's own: each tenant gets a certificate request",
+    ]);
+    assert.deepEqual(
+      plan.tenants.map((t) => t.certificate.kind),
+      ["request", "request", "request"],
+    );
+  });
+
   it("plans an Exchange-Online-only inventory with the servers named, saying what it assumed", () => {
     const fixture = healthy();
     fixture.sendConnectors.length = 0;
@@ -416,7 +429,7 @@ describe("mailflow-guard plan: the planner", () => {
     const runbook = renderRunbook(plan, { header: "Generated for a test", read: ["exports"], inputs: ["exports"] });
     assert.ok(
       runbook.includes(
-        "**Assumed** (no on-premises Send Connector export was read):\n\n- the source transport servers are EX01, EX02 (--source-server), and every one of them sends to every tenant.\n",
+        "**Assumed** (not in what was read):\n\n- the source transport servers are EX01, EX02 (--source-server), and every one of them sends to every tenant.\n",
       ),
     );
     assert.ok(
@@ -636,7 +649,7 @@ describe("mailflow-guard plan: the command", () => {
     assert.equal(json.assumptions.length, 3);
     assert.match(
       readFileSync(join(dir, "plan", "runbook.md"), "utf8"),
-      /^\*\*Assumed\*\* \(no on-premises Send Connector export was read\):$/m,
+      /^\*\*Assumed\*\* \(not in what was read\):$/m,
     );
     const bad = await cli(["plan", "exports", "--output", "plan2", "--source-server", "EX 01"], dir);
     assert.equal(bad.code, 2);
