@@ -647,10 +647,7 @@ describe("mailflow-guard plan: the command", () => {
     const json = JSON.parse(readFileSync(join(dir, "plan", "plan.json"), "utf8"));
     assert.deepEqual(json.sourceTransportServers, ["EX01", "EX02"]);
     assert.equal(json.assumptions.length, 3);
-    assert.match(
-      readFileSync(join(dir, "plan", "runbook.md"), "utf8"),
-      /^\*\*Assumed\*\* \(not in what was read\):$/m,
-    );
+    assert.match(readFileSync(join(dir, "plan", "runbook.md"), "utf8"), /^\*\*Assumed\*\* \(not in what was read\):$/m);
     const bad = await cli(["plan", "exports", "--output", "plan2", "--source-server", "EX 01"], dir);
     assert.equal(bad.code, 2);
     assert.equal(
