@@ -220,6 +220,14 @@ describe("mailflow-guard plan: the runbook, carried out as written", () => {
     // Its sh block is `mailflow-guard audit mailflow-guard-after`, which must exit 0 (sh asserts it).
     await step(/^Export again/);
     assert.deepEqual(readdirSync(join(work, "mailflow-guard-after")).sort(), ["_onprem", ...Object.keys(TENANTS).sort()]);
+    // Planning the migrated organization from the new export: nothing to change, the same stack config.
+    const again = await mailflowGuard(["plan", "mailflow-guard-after", "--endpoint", server.url, "--output", "plan-again"]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^Nothing to change: 4 tenants already have their own certificate and Send Connector\./);
+    assert.equal(
+      readFileSync(join(work, "plan-again", "Pulumi.migration.yaml"), "utf8").replace(/^# .*\n/, ""),
+      readFileSync(join(work, "plan", "Pulumi.migration.yaml"), "utf8").replace(/^# .*\n/, ""),
+    );
     // Every step of the runbook was carried out.
     assert.deepEqual([...done].sort(), steps.map((s) => s.title).sort());
   });
