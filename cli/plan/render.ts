@@ -105,7 +105,7 @@ function psList(values: readonly string[]): string {
 /** The shells a runbook block runs in; the first line of every block names it. */
 export const EMS = "# Exchange Management Shell (on-premises Exchange), as an Exchange administrator";
 export const EXO = "# PowerShell 7 with the ExchangeOnlineManagement module (3.x)";
-export const SH = "# a POSIX shell in the project folder, with pulumi and mailflow-guard on PATH";
+export const SH = "# a POSIX shell with pulumi and mailflow-guard on PATH";
 
 /** The line of the certificate block where the admin waits for the CA. */
 export const CA_ANSWER = "# send each .req file to the CA and save the certificate it issues beside it as <name>.cer; then:";
@@ -224,7 +224,7 @@ export function pulumiSteps(plan: MigrationPlan): { token: string[]; gate: strin
   const resource = plan.exchangeOnlineEndpoint;
   return {
     token: [
-      `Copy ${stackFile} into the root project folder, and each certificate's public part saved above to the file the config names: ${plan.tenants.map((t) => `${share(t.target.sourceTransportServers[0] as string)}\\${pemName(t)} to ${t.certificate.file}`).join("; ")}.`,
+      `Copy ${stackFile} into the root project folder, and each certificate's public part saved above to the file the config names: ${plan.tenants.map((t) => `${share(t.target.sourceTransportServers[0] as string)}\\${pemName(t)} to ${t.certificate.file}`).join("; ")}. Run the pulumi commands in that folder.`,
       `The program reads an access token for the Exchange Online admin API from MAILFLOW_GUARD_EXO_TOKEN (or the secret config value mailflow-guard:exchangeOnlineToken): one app-only token of the same app registration, e.g. \`az login --service-principal --username "$MAILFLOW_GUARD_APP_ID" --certificate app.pem --tenant <tenant>\` then \`az account get-access-token --resource ${resource} --query accessToken --output tsv\`. A token is issued for one tenant: the root project passes the same token to every tenant, so against Exchange Online apply one tenant per stack or give each tenant its own credentials. (The local stand-in accepts any token.)`,
     ],
     gate: [`pulumi stack init ${plan.stack}`, "pulumi preview --policy-pack policy"],
@@ -296,9 +296,9 @@ function adoptionOnly(plan: MigrationPlan, pulumi: ReturnType<typeof pulumiSteps
 export function renderRunbook(
   plan: MigrationPlan,
   meta: {
-    header: string /** What was read (files, live tenants). */;
-    read: readonly string[] /** The audit arguments that read the same. */;
-    inputs: readonly string[];
+    header: string;
+    /** What was read (files, live tenants). */
+    read: readonly string[];
   },
 ): string {
   const out: string[] = [];
@@ -537,7 +537,7 @@ export function renderRunbook(
   step(
     `Export again, into a new folder (${AFTER_FOLDER}), and audit it`,
     [
-      `Run both shells in the same working folder (or copy ${AFTER_FOLDER}\\_onprem next to the tenant folders):`,
+      `Run both shells and the audit in the same working folder (or copy ${AFTER_FOLDER}\\_onprem next to the tenant folders there):`,
       "",
       ...block(EMS, reexport.onPremises),
       "",
@@ -545,7 +545,7 @@ export function renderRunbook(
       "",
       ...block(SH, [`mailflow-guard audit ${AFTER_FOLDER}`]),
     ],
-    `exit code 0: no mandatory finding. (The folder read before the change, ${meta.inputs.join(" ") || "the first export"}, still shows the old state.)`,
+    "exit code 0: no mandatory finding. (What was read before the change still shows the old state.)",
     "none needed.",
   );
   return `${out.join("\n").trimEnd()}\n`;

@@ -103,7 +103,6 @@ describe("mailflow-guard plan: the planner", () => {
     const runbook = renderRunbook(plan, {
       header: "Generated for a test",
       read: ["exports/contoso.onmicrosoft.com/InboundConnector.json"],
-      inputs: ["exports"],
     });
     assert.match(runbook, /^\*\*Nothing to change\.\*\* Every tenant already has its own certificate/m);
     // No cutover: the only commands are the optional adoption into the stack.
@@ -204,7 +203,6 @@ describe("mailflow-guard plan: the planner", () => {
     const runbook = renderRunbook(plan, {
       header: "Generated for a test",
       read: ["exports/contoso.onmicrosoft.com/InboundConnector.json"],
-      inputs: ["exports"],
     });
     const blocks = [...runbook.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((m) => ({
       fence: m[1],
@@ -426,7 +424,7 @@ describe("mailflow-guard plan: the planner", () => {
       ],
     );
     assert.equal(plan.changes, 6);
-    const runbook = renderRunbook(plan, { header: "Generated for a test", read: ["exports"], inputs: ["exports"] });
+    const runbook = renderRunbook(plan, { header: "Generated for a test", read: ["exports"] });
     assert.ok(
       runbook.includes(
         "**Assumed** (not in what was read):\n\n- the source transport servers are EX01, EX02 (--source-server), and every one of them sends to every tenant.\n",
@@ -512,7 +510,7 @@ describe("mailflow-guard plan: the planner", () => {
         ],
       );
       assert.deepEqual(contoso?.target.smartHosts, routing.smartHosts);
-      const runbook = renderRunbook(plan, { header: "Generated for a test", read: ["exports"], inputs: ["exports"] });
+      const runbook = renderRunbook(plan, { header: "Generated for a test", read: ["exports"] });
       assert.match(runbook, /^\*\*Nothing to change\.\*\*/m);
       // Adopting into the root project is optional, and what its defaults would change is said.
       assert.ok(
