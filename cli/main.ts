@@ -95,6 +95,7 @@ const AUDIT_OPTIONS = {
 const PLAN_OPTIONS = {
   ...COMMON_OPTIONS,
   stack: { type: "string" },
+  "source-server": { type: "string", multiple: true },
 } as const;
 
 function parse<T extends typeof COMMON_OPTIONS | typeof AUDIT_OPTIONS | typeof PLAN_OPTIONS>(args: string[], options: T) {

@@ -81,13 +81,14 @@ Exit codes:
   1  table written, cross-tenant conflicts found (listed on stderr)
   2  usage error, or an input could not be read (the table is still written from what was read)`;
 
-export const PLAN_USAGE = `Usage: mailflow-guard plan [paths...] [--live <tenant> ...] --output <dir> [--stack <name>]
+export const PLAN_USAGE = `Usage: mailflow-guard plan [paths...] [--live <tenant> ...] --output <dir> [--stack <name>] [--source-server <name> ...]
 
 Reads what "audit" reads and writes the healthy target (a certificate and a Send Connector of its own
 per tenant, certificate-based OnPremises inbound connectors) into <dir>:
-  runbook.md            certificate requests (Exchange Management Shell), the cutover in the order that
-                        keeps mail flowing, with expected results and rollbacks, and the attribution of
-                        each on-premises path today and after the plan
+  runbook.md            the cutover in the order that keeps mail flowing, every command in the shell it
+                        runs in (Exchange Management Shell; PowerShell with ExchangeOnlineManagement,
+                        one session per tenant), with expected results and rollbacks, ending with a
+                        re-export into a new folder and the audit of it
   plan.json             the same for machines; "changes" is 0 when nothing is to be done
   Pulumi.<stack>.yaml   stack config for the root project (program/); existing connectors are adopted by name
   report.html           the same as one page to open: today's findings per tenant and the attribution map
@@ -99,6 +100,10 @@ ${INPUTS}
 Output:
   --output <dir>             Folder to write the plan to (created if missing). Required.
   --stack <name>             Stack name of the generated config (default migration).
+  --source-server <name>     An on-premises transport server that sends to the tenants (repeatable),
+                             e.g. --source-server EX01 --source-server EX02. Needed without an
+                             on-premises Send Connector export (the plan then says what it assumed);
+                             overrides the servers the export names.
 
 Exit codes:
   0  plan written (also when there is nothing to change)

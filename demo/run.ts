@@ -2,7 +2,10 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { BROWNFIELD_TENANTS, BrownfieldEstate } from "../test/support/brownfield";
+import { makeCertificatePem } from "../test/support/certs";
 import { copyProject } from "../test/support/project-copy";
+import { oneRowPerResource } from "./pulumi-display";
+import { answerWith, carryOut, copyPlanIntoProject, parseRunbook } from "../test/support/runbook";
 
 /**
  * The README's demo: the policy gate blocking a misconfigured stack, then the root project's
@@ -13,7 +16,7 @@ const ROOT = resolve(__dirname, "..", "..");
 const WORK = join(ROOT, ".mailflow-guard", "demo");
 const EXPECTED_RESOURCES = 13;
 const PORT = 18710; // Pulumi.demo.yaml points the root project here
-const MIGRATION_PORT = 18711; // act 5's brownfield organization, a second stand-in
+const ANY_PORT = 0; // act 5's brownfield organization, a second stand-in: its URL goes into the plan
 // What to give --policy-pack here (scripts/pulumi-env.sh): the pack, or the adapter that starts it.
 const POLICY = process.env.MAILFLOW_GUARD_POLICY_PACK ?? join(ROOT, "policy");
 
@@ -29,17 +32,24 @@ function banner(text: string): void {
   process.stdout.write(`\n\x1b[1m==> ${text}\x1b[0m\n`);
 }
 
-/** Runs pulumi with the output shown as is; returns the exit code. */
+/** Runs pulumi, its output shown with one row per resource; returns the exit code. */
 function pulumi(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): number {
   process.stdout.write(`$ (cd ${cwd === ROOT ? "." : cwd.replace(`${ROOT}/`, "")} && pulumi ${args.join(" ")})\n`);
-  const result = spawnSync("pulumi", [...args, "--non-interactive"], { cwd, env: { ...env, ...extraEnv }, stdio: "inherit" });
+  const result = spawnSync("pulumi", [...args, "--non-interactive"], {
+    cwd,
+    env: { ...env, ...extraEnv },
+    stdio: ["inherit", "pipe", "inherit"],
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  process.stdout.write(oneRowPerResource(result.stdout ?? ""));
   return result.status ?? 1;
 }
 
 /** Runs the mailflow-guard CLI with its output shown as is; returns the exit code. */
-function mailflowGuard(args: string[]): number {
+function mailflowGuard(args: string[], cwd = ROOT): number {
   process.stdout.write(`$ mailflow-guard ${args.map((a) => a.replace(`${ROOT}/`, "")).join(" ")}\n`);
-  const result = spawnSync(process.execPath, [join(ROOT, "dist/cli/main.js"), ...args], { cwd: ROOT, env, stdio: "inherit" });
+  const result = spawnSync(process.execPath, [join(ROOT, "dist/cli/main.js"), ...args], { cwd, env, stdio: "inherit" });
   return result.status ?? 1;
 }
 
@@ -51,21 +61,22 @@ async function startLocalExchangeOnline(
   port = PORT,
   state = join(WORK, "exo-state.json"),
   seed = join(ROOT, "demo/seed.json"),
-): Promise<ChildProcess> {
+): Promise<{ server: ChildProcess; url: string }> {
   const server = spawn(
     process.execPath,
     [join(ROOT, "dist/local-exchange-online/main.js"), "--port", String(port), "--state", state, "--seed", seed],
     { env, stdio: ["ignore", "pipe", "inherit"] },
   );
-  await new Promise<void>((ready, fail) => {
+  const url = await new Promise<string>((ready, fail) => {
     let out = "";
     server.stdout?.on("data", (chunk: Buffer) => {
       out += chunk;
-      if (out.includes("LOCAL_EXO_URL=")) ready();
+      const listening = /LOCAL_EXO_URL=(\S+)/.exec(out);
+      if (listening) ready(listening[1] as string);
     });
     server.on("exit", (code) => fail(new Error(`Local Exchange Online did not start (exit ${code}); is port ${port} in use?`)));
   });
-  return server;
+  return { server, url };
 }
 
 async function main(): Promise<void> {
@@ -86,7 +97,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n-> blocked by the policy pack (pulumi exited ${blocked}); nothing was created.\n`);
 
   banner(`2/5  Starting Local Exchange Online on 127.0.0.1:${PORT} (a local stand-in for Exchange Online, not Microsoft's service)`);
-  const server = await startLocalExchangeOnline();
+  const { server } = await startLocalExchangeOnline();
   try {
     banner("3/5  The root project: three tenants and an add-on relay (Pulumi.demo.yaml), previewed through the gate, then created");
     must(pulumi(["stack", "init", "demo"], ROOT), "pulumi stack init");
@@ -127,71 +138,101 @@ async function main(): Promise<void> {
 
 /**
  * Act 5, from finding to fix: a brownfield organization (two tenants on one IP-only setup, two
- * sharing a certificate) in a second local stand-in, audited, planned with `mailflow-guard plan`,
- * its certificates issued by a test CA, then the generated stack gated, applied and audited again.
+ * sharing a certificate) in a second local stand-in, audited, planned with `mailflow-guard plan`, and
+ * the runbook it writes carried out as written: its Exchange Management Shell blocks in the stand-in
+ * shell, its Exchange Online blocks against the stand-in (one tenant per session), a TEST CA answering
+ * the certificate requests, the gated preview and `pulumi up`, the re-export and its audit.
  */
 async function migrationAct(): Promise<void> {
   const dir = join(WORK, "migration");
-  mkdirSync(dir, { recursive: true });
+  const work = join(dir, "admin");
+  mkdirSync(work, { recursive: true });
   const seed = join(dir, "seed.json");
   writeFileSync(seed, JSON.stringify({ tenants: BROWNFIELD_TENANTS }));
-  banner(
-    `5/5  From finding to fix: a brownfield organization in a second Local Exchange Online stand-in (127.0.0.1:${MIGRATION_PORT}) and stand-in shell`,
-  );
-  const server = await startLocalExchangeOnline(MIGRATION_PORT, join(dir, "exo-state.json"), seed);
+  banner("5/5  From finding to fix: a brownfield organization in a second Local Exchange Online stand-in and stand-in shell");
+  const { server, url: endpoint } = await startLocalExchangeOnline(ANY_PORT, join(dir, "exo-state.json"), seed);
   try {
-    const endpoint = `http://127.0.0.1:${MIGRATION_PORT}`;
     const shellEnv = {
       MFG_FAKE_EXCHANGE_SHELL_STATE: join(dir, "onprem-state.json"),
       MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES: join(dir, "onprem-certificates"),
+      MFG_FAKE_EXCHANGE_SHELL_FILES: join(dir, "disks"),
+      MFG_FAKE_EXCHANGE_SHELL_SERVER: "EX01",
+      // The app registration the runbook's Exchange Online sessions name (the stand-in takes any token).
+      MAILFLOW_GUARD_APP_ID: "00000000-0000-4000-8000-00000000demo",
+      MAILFLOW_GUARD_APP_CERTIFICATE_THUMBPRINT: "0000000000000000000000000000000000000000",
     };
+    Object.assign(env, shellEnv);
+    Object.assign(process.env, shellEnv);
     const estate = new BrownfieldEstate(
       endpoint,
       env.MAILFLOW_GUARD_EXO_TOKEN as string,
       shellEnv.MFG_FAKE_EXCHANGE_SHELL_STATE,
-      join(dir, "exports"),
+      join(work, "exports"),
       shellEnv.MFG_FAKE_EXCHANGE_SHELL_CERTIFICATES,
     );
     await estate.seed();
-    const inputs = [
+    const live = [
       ...Object.keys(BROWNFIELD_TENANTS).flatMap((tenant) => ["--live", tenant]),
       "--endpoint",
       endpoint,
       "--token-env",
       "MAILFLOW_GUARD_EXO_TOKEN",
-      join(dir, "exports"),
     ];
-    const found = mailflowGuard(["audit", ...inputs]);
+    const found = mailflowGuard(["audit", ...live, "exports"], work);
     if (found !== 1) throw new Error(`the audit of the brownfield organization exited ${found}, not 1`);
     process.stdout.write(`\n-> audit exited 1: the defects MC1226222 warns about.\n\n`);
-    const report = join(dir, "report.html");
-    if (mailflowGuard(["audit", ...inputs, "--format", "html", "--output", report]) !== 1) throw new Error("the HTML audit did not exit 1");
+    const report = join(work, "report.html");
+    if (mailflowGuard(["audit", ...live, "exports", "--format", "html", "--output", report], work) !== 1)
+      throw new Error("the HTML audit did not exit 1");
     process.stdout.write(`\n-> the same audit as one page to open, with the attribution map: ${report.replace(`${ROOT}/`, "")}\n\n`);
-    must(mailflowGuard(["plan", ...inputs, "--output", join(dir, "plan")]), "mailflow-guard plan");
-    const runbook = readFileSync(join(dir, "plan", "runbook.md"), "utf8");
-    const excerpt = runbook
-      .split("\n")
-      .filter((line) => /^- \w+\.onmicrosoft\.com: (keeps|proposes)|^Could be credited today|^### .*→/.test(line));
-    process.stdout.write(
-      `\nFrom ${join(dir, "plan", "runbook.md").replace(`${ROOT}/`, "")}:\n${excerpt.map((line) => `  ${line}`).join("\n")}\n`,
-    );
-    process.stdout.write(
-      `\n-> the map today and after the plan, side by side: ${join(dir, "plan", "report.html").replace(`${ROOT}/`, "")}\n`,
-    );
+    must(mailflowGuard(["plan", ...live, "exports", "--output", "plan"], work), "mailflow-guard plan");
+    const runbookFile = join(work, "plan", "runbook.md");
+    process.stdout.write(`\n-> ${runbookFile.replace(`${ROOT}/`, "")} written; carrying it out step by step:\n`);
+    process.stdout.write(`\n-> the map today and after the plan, side by side: ${join(work, "plan", "report.html").replace(`${ROOT}/`, "")}\n`);
 
     // Run from a copy of the root project, as an admin would with the generated config and certificates.
     const project = copyProject(ROOT, ROOT, join(dir, "project"), "dist/program/index.js");
-    const issued = estate.issueRequestedCertificates(join(dir, "plan", "plan.json"), project);
-    process.stdout.write(`\n-> a TEST CA (not a real one) issued the requested certificates: ${issued.join(", ")}\n`);
-    writeFileSync(
-      join(project, "Pulumi.migration.yaml"),
-      `${readFileSync(join(dir, "plan", "Pulumi.migration.yaml"), "utf8")}  mailflow-guard:onPremisesShell: ["node", ${JSON.stringify(join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js"))}]\n`,
-    );
-    must(pulumi(["stack", "init", "migration"], project, shellEnv), "pulumi stack init");
-    must(pulumi(["preview", "--policy-pack", POLICY], project, shellEnv), "the gated preview of the migration");
-    must(pulumi(["up", "--yes", "--skip-preview", "--policy-pack", POLICY], project, shellEnv), "pulumi up of the migration");
-    estate.exportOnPremises();
-    must(mailflowGuard(["audit", ...inputs]), "the audit after the migration");
+    const shellScript = join(ROOT, "dist/local-exchange-online/fake-exchange-shell.js");
+    const context = {
+      shellScript,
+      cwd: work,
+      env,
+      endpoint,
+      token: env.MAILFLOW_GUARD_EXO_TOKEN as string,
+      answerRequests: answerWith((dnsNames) => makeCertificatePem({ dnsNames, organization: "Demo (TEST CA)" })),
+      sh: async (lines: readonly string[]) => {
+        for (const line of lines) {
+          const [tool, ...args] = line.split(" ");
+          const code =
+            tool === "pulumi"
+              ? pulumi(
+                  args[0] === "up"
+                    ? [...args.map((a) => (a === "policy" ? POLICY : a)), "--yes"]
+                    : args.map((a) => (a === "policy" ? POLICY : a)),
+                  project,
+                )
+              : mailflowGuard(args, work);
+          must(code, line);
+        }
+      },
+    };
+    for (const step of parseRunbook(readFileSync(runbookFile, "utf8"))) {
+      banner(`     runbook: ${step.title}`);
+      if (/^Gate the target/.test(step.title)) {
+        const copied = copyPlanIntoProject({
+          planDir: join(work, "plan"),
+          project,
+          disks: shellEnv.MFG_FAKE_EXCHANGE_SHELL_FILES,
+          shellScript,
+        });
+        process.stdout.write(
+          `-> copied Pulumi.migration.yaml and ${copied.join(", ")} (issued by a TEST CA, not a real one) into the project\n`,
+        );
+      }
+      for (const line of await carryOut(step, context)) process.stdout.write(`${line}\n`);
+      if (/^Check that mail arrives/.test(step.title))
+        process.stdout.write("-> (the stand-in delivers no mail: the X-MS-Exchange-CrossTenant-Id header check is the admin's)\n");
+    }
     process.stdout.write("\nOn-premises Send Connectors now (stand-in Exchange Management Shell):\n");
     for (const connector of estate.sendConnectors())
       process.stdout.write(`  ${connector.Name.padEnd(40)} -> ${connector.SmartHosts.join(", ")}\n`);

@@ -75,6 +75,8 @@ export interface InboundConnectorRecord {
 export interface TenantState {
   acceptedDomains: AcceptedDomainRecord[];
   inboundConnectors: InboundConnectorRecord[];
+  /** The tenant's ID (Get-OrganizationConfig ExternalDirectoryOrganizationId; X-MS-Exchange-CrossTenant-Id on its mail). */
+  organizationId?: string;
 }
 
 /** Everything the server knows; also the format of the persisted state file. */
@@ -242,6 +244,7 @@ const StateSchema = z.strictObject({
     z.strictObject({
       acceptedDomains: z.array(AcceptedDomainRecordSchema),
       inboundConnectors: z.array(InboundConnectorRecordSchema),
+      organizationId: z.string().optional(),
     }),
   ),
 });
@@ -384,6 +387,8 @@ const CMDLETS: Record<string, CmdletDefinition> = {
     mandatory: ["Identity"],
   },
   "Remove-InboundConnector": { params: { Identity: "string", Confirm: "boolean" }, mandatory: ["Identity"] },
+  /** Only ExternalDirectoryOrganizationId (the tenant ID) and the names: what the runbook's attribution check reads. */
+  "Get-OrganizationConfig": { params: {}, mandatory: [] },
 };
 
 const ENUM_VALUES: Record<string, { type: string; values: string[] }> = {
@@ -798,6 +803,13 @@ class Engine {
       }
       case "New-InboundConnector":
         return { value: [deepCopy(this.newConnector(tenant, params))], changed: true };
+      case "Get-OrganizationConfig": {
+        // A state file from before the ID was kept gets one now, kept from then on.
+        const changed = tenant.organizationId === undefined;
+        tenant.organizationId ??= this.newGuid();
+        const name = tenantLabel.replace(/\.onmicrosoft\.com$/, "");
+        return { value: [{ Identity: name, Name: name, ExternalDirectoryOrganizationId: tenant.organizationId }], changed };
+      }
       case "Set-InboundConnector":
         this.setConnector(tenant, params, tenantLabel);
         return { value: [], changed: true };

@@ -17,6 +17,7 @@ import {
 } from "../../policy/src/engine";
 import { type CloudName, cloudsOfTenant, DEFAULT_CLOUD, mailCloudOf, routingDomainFor, tenantPrefix } from "../../policy/src/engine/clouds";
 import { overlappingPairs, senderClaims } from "../../policy/src/engine/rules/sender-ip-not-shared";
+import { ownedNames } from "../../policy/src/engine/rules/send-connector-tls";
 import { acceptedNameVerdict } from "../../policy/src/engine/rules/shared";
 
 /**
@@ -39,7 +40,15 @@ export interface PlanOptions {
   readonly certificateDir?: string;
   /** Engine configuration (--config), passed through to evaluate. */
   readonly engineConfig?: EngineConfigInput;
+  /**
+   * The on-premises transport servers that send to the tenants (--source-server), for a plan from the
+   * Exchange Online side alone or to name other servers than the Send Connector export does.
+   */
+  readonly sourceTransportServers?: readonly string[];
 }
+
+/** The option that names the source transport servers, as the refusal quotes it. */
+export const SOURCE_SERVER_OPTION = "--source-server";
 
 /** The input cannot support a plan; `message` says what is missing and what to provide. Exit 2. */
 export class PlanRefusal extends Error {
@@ -60,8 +69,10 @@ export interface CertificatePlan {
 }
 
 export interface ConnectorPlan<T> {
-  /** Connector name in the target (the existing one's when adopted). */
+  /** Connector name in the target: the existing one's, or its new name when its role changes. */
   readonly name: string;
+  /** Why the name changes, or why it is kept although the connector's role changes. */
+  readonly nameReason?: string;
   /** An existing connector taken over by name. */
   readonly adopt: boolean;
   readonly current?: T;
@@ -82,12 +93,20 @@ export interface TenantPlan {
   readonly send: ConnectorPlan<SendConnector>;
   /** Other OnPremises inbound connectors of the tenant, to remove after the cutover. */
   readonly removeInbound: readonly InboundConnector[];
-  /** Target Send Connector settings (what the component creates). */
+  /**
+   * Target Send Connector settings: the existing connector's wherever the engine's send-connector-tls
+   * rule accepts them for this tenant alone (HCW's domain-key smart host, DNS routing, certificate
+   * validation, its servers), otherwise what a new connector gets.
+   */
   readonly target: {
     readonly addressSpaces: readonly string[];
     readonly smartHosts: readonly string[];
-    /** TlsDomain a DomainValidation Send Connector validates in the tenant's cloud. */
-    readonly tlsDomain: string;
+    readonly dnsRoutingEnabled: boolean;
+    readonly tlsAuthLevel: "DomainValidation" | "CertificateValidation";
+    /** TlsDomain a DomainValidation Send Connector validates in the tenant's cloud (kept as is for CertificateValidation). */
+    readonly tlsDomain?: string;
+    /** The servers that send to this tenant: the connector's own, or every source transport server for a new one. */
+    readonly sourceTransportServers: readonly string[];
   };
 }
 
@@ -112,6 +131,8 @@ export interface MigrationPlan {
   readonly exchangeOnlineEndpoint: string;
   readonly cloud: CloudName;
   readonly sourceTransportServers: readonly string[];
+  /** On-premises facts the plan assumed because an export was not read (empty when both on-premises exports were). */
+  readonly assumptions: readonly string[];
   readonly tenants: readonly TenantPlan[];
   /** Send Connectors on tenant paths that no tenant keeps: removed after the cutover. */
   readonly removeSendConnectors: readonly SendConnector[];
@@ -149,6 +170,11 @@ function isMicrosoftDomain(domain: string): boolean {
 }
 /** First labels that say "this name is for a relay" (preferred when proposing a name). */
 const RELAY_LABELS = ["relay", "smtp", "mail", "hybrid", "mx"];
+
+/** The component's default inbound connector name (TenantConnectorPair). */
+function inboundName(certificateName: string): string {
+  return `Inbound from on-premises (${certificateName})`;
+}
 
 function label(tenant: string): string {
   return tenantPrefix(tenant, mailCloudOf(tenant));
@@ -275,27 +301,121 @@ function inboundChanges(current: InboundConnector, name: string): string[] {
   return changes;
 }
 
-function sendChanges(
-  current: SendConnector,
-  target: TenantPlan["target"],
-  servers: readonly string[],
-  tlsCertificateName: string | undefined,
-): string[] {
+function sendChanges(current: SendConnector, target: TenantPlan["target"], tlsCertificateName: string | undefined): string[] {
   const changes: string[] = [];
   const listChange = (param: string, before: readonly string[], after: readonly string[], normalize?: (v: string) => string) => {
-    if (!sameSet(before, after, normalize)) changes.push(`${param}: ${before.join(", ") || "(none)"} -> ${after.join(", ")}`);
+    if (!sameSet(before, after, normalize)) changes.push(`${param}: ${before.join(", ") || "(none)"} -> ${after.join(", ") || "(none)"}`);
   };
   listChange("AddressSpaces", current.addressSpaces, target.addressSpaces, normalizeAddressSpace);
   listChange("SmartHosts", current.smartHosts, target.smartHosts);
-  listChange("SourceTransportServers", current.sourceTransportServers, servers);
-  if (current.dnsRoutingEnabled) changes.push("DNSRoutingEnabled: $true -> $false");
+  listChange("SourceTransportServers", current.sourceTransportServers, target.sourceTransportServers);
+  if (current.dnsRoutingEnabled !== target.dnsRoutingEnabled)
+    changes.push(`DNSRoutingEnabled: $${current.dnsRoutingEnabled} -> $${target.dnsRoutingEnabled}`);
   if (!current.requireTls) changes.push("RequireTLS: $false -> $true");
-  if (current.tlsAuthLevel !== "DomainValidation") changes.push(`TlsAuthLevel: ${current.tlsAuthLevel ?? "(none)"} -> DomainValidation`);
-  if (current.tlsDomain !== target.tlsDomain) changes.push(`TlsDomain: ${current.tlsDomain ?? "(none)"} -> ${target.tlsDomain}`);
+  if (current.tlsAuthLevel !== target.tlsAuthLevel)
+    changes.push(`TlsAuthLevel: ${current.tlsAuthLevel ?? "(none)"} -> ${target.tlsAuthLevel}`);
+  if (target.tlsAuthLevel === "DomainValidation" && current.tlsDomain !== target.tlsDomain)
+    changes.push(`TlsDomain: ${current.tlsDomain ?? "(none)"} -> ${target.tlsDomain}`);
   if (!current.cloudServicesMailEnabled) changes.push("CloudServicesMailEnabled: $false -> $true");
   if (tlsCertificateName === undefined || current.tlsCertificateName !== tlsCertificateName)
     changes.push(`TlsCertificateName: ${current.tlsCertificateName ?? "(none)"} -> ${tlsCertificateName ?? "the new certificate"}`);
   return changes;
+}
+
+/**
+ * The Send Connector a tenant ends up with: the existing one's values, narrowed to this tenant's own
+ * smart hosts and address spaces (the engine's ownership: initial-domain or domain-key hosts, routing or
+ * accepted domains), with its TLS settings and servers, when the engine's send-connector-tls rule
+ * accepts that for this tenant alone; otherwise what a new connector gets. One rule decides both.
+ */
+function sendTarget(
+  tenant: string,
+  current: SendConnector | undefined,
+  inventory: Inventory,
+  index: ReturnType<typeof buildIndex>,
+  servers: readonly string[],
+  engineConfig: EngineConfigInput,
+): TenantPlan["target"] {
+  const cloud = mailCloudOf(tenant);
+  const fresh: TenantPlan["target"] = {
+    addressSpaces: [routingDomain(tenant)],
+    smartHosts: [tenantSmartHost(tenant)],
+    dnsRoutingEnabled: false,
+    tlsAuthLevel: "DomainValidation",
+    tlsDomain: cloud.tlsDomain,
+    sourceTransportServers: servers,
+  };
+  if (current === undefined) return fresh;
+  const owned = ownedNames({ tenants: [tenant] }, index.tenants);
+  const ownHosts = current.smartHosts.filter((host) => owned.ownsHost(host));
+  const alone = current.tenants.length === 1 && current.tenants[0] === tenant;
+  const ownSpaces = current.addressSpaces.filter((space) => {
+    const domain = normalizeAddressSpace(space);
+    return owned.addressSpaces.has(domain) || (domain === "*" && alone && ownHosts.length === current.smartHosts.length);
+  });
+  // DNS routing (HCW's default: no smart host, MX of the routing domain) stays where it was; otherwise smart hosts.
+  const smartHosts = ownHosts.length > 0 ? ownHosts : current.dnsRoutingEnabled && current.smartHosts.length === 0 ? [] : fresh.smartHosts;
+  const tlsAuthLevel = current.tlsAuthLevel === "CertificateValidation" ? "CertificateValidation" : "DomainValidation";
+  const tlsDomain = tlsAuthLevel === "DomainValidation" ? cloud.tlsDomain : current.tlsDomain;
+  const candidate: TenantPlan["target"] = {
+    addressSpaces: ownSpaces.length > 0 ? ownSpaces : fresh.addressSpaces,
+    smartHosts,
+    dnsRoutingEnabled: smartHosts.length === 0,
+    tlsAuthLevel,
+    ...(tlsDomain !== undefined ? { tlsDomain } : {}),
+    sourceTransportServers: current.sourceTransportServers.length > 0 ? current.sourceTransportServers : servers,
+  };
+  const judged = parseInventory({
+    tenants: inventory.tenants,
+    inboundConnectors: [],
+    sendConnectors: [targetSendConnector(current.name, tenant, candidate)],
+  });
+  return evaluate(judged, engineConfig, { only: ["send-connector-tls"] }).length === 0 ? candidate : fresh;
+}
+
+/** A target Send Connector as the engine reads it; its certificate is not known before it exists. */
+function targetSendConnector(name: string, tenant: string, target: TenantPlan["target"]) {
+  return {
+    ref: { kind: "sendConnector", name },
+    name,
+    tenants: [tenant],
+    addressSpaces: target.addressSpaces,
+    smartHosts: target.smartHosts,
+    dnsRoutingEnabled: target.dnsRoutingEnabled,
+    requireTls: true,
+    tlsAuthLevel: target.tlsAuthLevel,
+    ...(target.tlsDomain !== undefined ? { tlsDomain: target.tlsDomain } : {}),
+    cloudServicesMailEnabled: true,
+    sourceTransportServers: target.sourceTransportServers,
+    unknown: ["tlsCertificateName", "certificateThumbprint"],
+  };
+}
+
+/** Exchange connector names are at most 64 characters (New-InboundConnector, New-SendConnector). */
+const NAME_MAX = 64;
+/** The names the Hybrid Configuration Wizard gives its connectors (it finds them again by these names). */
+const HCW_SEND_NAME = /^Outbound to Office 365 - [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HCW_INBOUND_NAME = /^Inbound from [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The name a connector keeps or gets when its role changes (a shared Send Connector that now routes to
+ * one tenant; an inbound connector that now authenticates by another name or by certificate instead
+ * of IP): a new name that says what it does, unless HCW owns the name or the new one is not available.
+ */
+function roleName(
+  current: string,
+  roleChange: string | undefined,
+  proposed: string,
+  hcw: RegExp,
+  taken: (name: string) => boolean,
+): { name: string; nameReason?: string } {
+  if (roleChange === undefined) return { name: current };
+  const keep = (why: string) => ({ name: current, nameReason: `keeps its name although ${roleChange}: ${why}` });
+  if (hcw.test(current))
+    return keep("the Hybrid Configuration Wizard finds its connectors by this name, so its next run would create another one");
+  if (proposed.length > NAME_MAX) return keep(`"${proposed}" would be longer than Exchange's ${NAME_MAX} characters`);
+  if (taken(proposed)) return keep(`another connector is already named "${proposed}"`);
+  return { name: proposed, nameReason: `is renamed "${proposed}": ${roleChange}` };
 }
 
 /** Plans the migration; throws PlanRefusal when the input cannot support a plan. */
@@ -322,13 +442,31 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
         "Give the tenants' exports (AcceptedDomain.json, InboundConnector.json) or --live, and the on-premises SendConnector.json.",
     );
   }
-  const servers = [
+  const exported = [
     ...new Set(inventory.sendConnectors.filter((c) => c.tenants.some((t) => inScope.includes(t))).flatMap((c) => c.sourceTransportServers)),
   ].sort();
+  const given = [...new Set(options.sourceTransportServers ?? [])];
+  const servers = given.length > 0 ? given : exported;
   if (servers.length === 0) {
     throw new PlanRefusal(
-      "no on-premises Send Connector to these tenants names a source transport server, so the plan cannot say which servers send with the new certificates. " +
-        "Add the on-premises export: Get-SendConnector | ConvertTo-Json -Depth 5 > _onprem/SendConnector.json (and Get-ExchangeCertificate | ConvertTo-Json -Depth 5 > _onprem/ExchangeCertificate.json).",
+      `no on-premises Send Connector to these tenants names a source transport server, so the plan cannot say which servers send with the new certificates. Name them with ${SOURCE_SERVER_OPTION} (e.g. ${SOURCE_SERVER_OPTION} EX01 ${SOURCE_SERVER_OPTION} EX02), or add the on-premises export: Get-SendConnector | ConvertTo-Json -Depth 5 > _onprem/SendConnector.json (and Get-ExchangeCertificate | ConvertTo-Json -Depth 5 > _onprem/ExchangeCertificate.json).`,
+    );
+  }
+  const assumptions: string[] = [];
+  if (inventory.sendConnectors.length === 0) {
+    assumptions.push(
+      `the source transport servers are ${list(servers)} (${SOURCE_SERVER_OPTION}), and every one of them sends to every tenant`,
+      `no Send Connector routes to these tenants yet, so each tenant gets a new one; if one does, export Get-SendConnector and plan again, or it keeps sending as it does today`,
+      "no certificate for these tenants is installed on-premises, so each tenant gets a certificate request",
+    );
+  } else if (inventory.certificates.length === 0) {
+    assumptions.push(
+      "no Get-ExchangeCertificate export was read, so no certificate in use is known to be a tenant's own: each tenant gets a certificate request",
+    );
+  }
+  if (inventory.sendConnectors.length > 0 && given.length > 0 && !sameSet(given, exported)) {
+    assumptions.push(
+      `the source transport servers are ${list(given)} (${SOURCE_SERVER_OPTION}), not ${list(exported)} as the Send Connector export says`,
     );
   }
   for (const tenant of inScope) {
@@ -379,16 +517,52 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
     (c) => !keptSend.has(c) && c.tenants.length > 0 && c.tenants.every((t) => inScope.includes(t)),
   );
 
+  const sendNames = new Set(inventory.sendConnectors.map((c) => c.name.toLowerCase()));
+  const adoptedSend = (tenant: string, send: SendConnector, target: TenantPlan["target"], tlsCertificateName: string | undefined) => {
+    const others = send.tenants.filter((t) => t !== tenant);
+    const naming = roleName(
+      send.name,
+      others.length > 0 ? `it routed to ${list(send.tenants)} and now routes to ${tenant} only` : undefined,
+      `Outbound to ${tenant}`,
+      HCW_SEND_NAME,
+      (name) => sendNames.has(name.toLowerCase()),
+    );
+    const changes = sendChanges(send, target, tlsCertificateName);
+    return {
+      ...naming,
+      // An existing connector is imported, unless the plan's own stack already manages it (it is in its state).
+      adopt: send.managedBy !== owner,
+      current: send,
+      changes: naming.name === send.name ? changes : [`Name: ${send.name} -> ${naming.name}`, ...changes],
+    };
+  };
+  const adoptedInbound = (current: InboundConnector, certificateName: string, connectors: readonly InboundConnector[]) => {
+    const before = current.tlsSenderCertificateName;
+    const naming = roleName(
+      current.name,
+      before === certificateName
+        ? undefined
+        : before === undefined
+          ? `it authenticated by IP and now authenticates by the certificate for ${certificateName}`
+          : `it named ${before} and now names ${certificateName}`,
+      inboundName(certificateName),
+      HCW_INBOUND_NAME,
+      (name) => connectors.some((c) => c !== current && c.name.toLowerCase() === name.toLowerCase()),
+    );
+    const changes = inboundChanges(current, certificateName);
+    return {
+      ...naming,
+      adopt: current.managedBy !== owner,
+      current,
+      changes: naming.name === current.name ? changes : [`Name: ${current.name} -> ${naming.name}`, ...changes],
+    };
+  };
   const tenants: TenantPlan[] = inScope.map((tenant) => {
     const choice = choices.get(tenant) as ReturnType<typeof chooseName>;
     const connectors = onPremisesConnectors(tenant);
     const current = connectors[0];
     const send = sendOwner.get(tenant);
-    const target = {
-      addressSpaces: [routingDomain(tenant)],
-      smartHosts: [tenantSmartHost(tenant)],
-      tlsDomain: mailCloudOf(tenant).tlsDomain,
-    };
+    const target = sendTarget(tenant, send, inventory, index, servers, options.engineConfig ?? {});
     // The certificate the kept Send Connector presents is kept when it is this tenant's alone, covers the name and is valid.
     const presented = send ? index.certificateOf(send) : undefined;
     const dedicated =
@@ -412,17 +586,11 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
       keptName: choice.kept,
       reason: choice.reason,
       certificate,
-      // An existing connector is imported, unless the plan's own stack already manages it (it is in its state).
       inbound: current
-        ? { name: current.name, adopt: current.managedBy !== owner, current, changes: inboundChanges(current, choice.name) }
-        : { name: `Inbound from on-premises (${choice.name})`, adopt: false, changes: ["new connector"] },
+        ? adoptedInbound(current, choice.name, connectors)
+        : { name: inboundName(choice.name), adopt: false, changes: ["new connector"] },
       send: send
-        ? {
-            name: send.name,
-            adopt: send.managedBy !== owner,
-            current: send,
-            changes: sendChanges(send, target, servers, tlsCertificateName),
-          }
+        ? adoptedSend(tenant, send, target, tlsCertificateName)
         : { name: `Outbound to ${tenant}`, adopt: false, changes: ["new connector"] },
       removeInbound: connectors.slice(1),
       target,
@@ -440,13 +608,14 @@ export function planMigration(inventory: Inventory, options: PlanOptions): Migra
       0,
     ) + removeSendConnectors.length;
 
-  checkTarget(inventory, tenants, servers, options.engineConfig ?? {});
+  checkTarget(inventory, tenants, options.engineConfig ?? {});
 
   return {
     stack: options.stack,
     exchangeOnlineEndpoint: options.exchangeOnlineEndpoint,
     cloud: options.cloud ?? DEFAULT_CLOUD,
     sourceTransportServers: servers,
+    assumptions,
     tenants,
     removeSendConnectors,
     untouched,
@@ -470,12 +639,7 @@ const TARGET_RULES = [
  * would block. The certificates do not exist yet, so their identity is "unknown" and the rules that
  * need them skip it (the gated preview checks them once the files are there).
  */
-function checkTarget(
-  inventory: Inventory,
-  tenants: readonly TenantPlan[],
-  servers: readonly string[],
-  engineConfig: EngineConfigInput,
-): void {
+function checkTarget(inventory: Inventory, tenants: readonly TenantPlan[], engineConfig: EngineConfigInput): void {
   const planned = new Set(tenants.map((t) => t.tenant));
   const target = parseInventory({
     tenants: inventory.tenants,
@@ -494,20 +658,7 @@ function checkTarget(
         cloudServicesMailEnabled: true,
       })),
     ],
-    sendConnectors: tenants.map((t) => ({
-      ref: { kind: "sendConnector", name: t.send.name },
-      name: t.send.name,
-      tenants: [t.tenant],
-      addressSpaces: t.target.addressSpaces,
-      smartHosts: t.target.smartHosts,
-      dnsRoutingEnabled: false,
-      requireTls: true,
-      tlsAuthLevel: "DomainValidation",
-      tlsDomain: t.target.tlsDomain,
-      cloudServicesMailEnabled: true,
-      sourceTransportServers: servers,
-      unknown: ["tlsCertificateName", "certificateThumbprint"],
-    })),
+    sendConnectors: tenants.map((t) => targetSendConnector(t.send.name, t.tenant, t.target)),
   });
   const blocking = evaluate(target, engineConfig, { only: TARGET_RULES }).filter((f) => f.severity === "mandatory");
   if (blocking.length > 0) {

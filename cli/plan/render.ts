@@ -1,4 +1,6 @@
 import { DEFAULT_CLOUD } from "../../policy/src/engine/clouds";
+import { normalizeAddressSpace, tenantSmartHost } from "../../policy/src/engine";
+import { mailCloudOf, routingDomainFor } from "../../policy/src/engine/clouds";
 import type { MigrationPlan, TenantPlan } from "./planner";
 
 /** The three files `mailflow-guard plan` writes, rendered from one MigrationPlan. */
@@ -40,6 +42,17 @@ export function renderStackConfig(plan: MigrationPlan, header: string): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A connector of the plan as plan.json shows it: its target name, and the current one when it is renamed. */
+function connectorJson(c: TenantPlan["inbound"] | TenantPlan["send"]) {
+  return {
+    name: c.name,
+    exists: c.adopt,
+    ...(c.current && c.current.name !== c.name ? { currentName: c.current.name } : {}),
+    ...(c.nameReason ? { nameReason: c.nameReason } : {}),
+    changes: c.changes,
+  };
+}
+
 /** plan.json: what a machine needs (CI, a change ticket). */
 export function renderPlanJson(plan: MigrationPlan, meta: { tool: string; version: string; inputs: readonly string[] }): string {
   return `${JSON.stringify(
@@ -52,6 +65,7 @@ export function renderPlanJson(plan: MigrationPlan, meta: { tool: string; versio
       nothingToChange: plan.changes === 0,
       files: { runbook: "runbook.md", stackConfig: `Pulumi.${plan.stack}.yaml` },
       sourceTransportServers: plan.sourceTransportServers,
+      assumptions: plan.assumptions,
       tenants: plan.tenants.map((t) => ({
         tenant: t.tenant,
         acceptedDomains: t.acceptedDomains,
@@ -59,8 +73,8 @@ export function renderPlanJson(plan: MigrationPlan, meta: { tool: string; versio
         keptName: t.keptName,
         reason: t.reason,
         certificate: t.certificate,
-        inboundConnector: { name: t.inbound.name, exists: t.inbound.adopt, changes: t.inbound.changes },
-        sendConnector: { name: t.send.name, exists: t.send.adopt, changes: t.send.changes },
+        inboundConnector: connectorJson(t.inbound),
+        sendConnector: { ...connectorJson(t.send), target: t.target },
         removeInboundConnectors: t.removeInbound.map((c) => c.name),
       })),
       removeSendConnectors: plan.removeSendConnectors.map((c) => c.name),
@@ -85,73 +99,228 @@ function ps(value: string): string {
 }
 
 function psList(values: readonly string[]): string {
-  return values.map(ps).join(",");
+  return values.length === 0 ? "$null" : values.map(ps).join(",");
 }
 
-function certificateCommands(t: TenantPlan, servers: readonly string[]): string[] {
-  const [first, ...others] = servers as [string, ...string[]];
-  const base = `C:\\mailflow-guard\\${t.certificateName}`;
-  const out = [
-    "```powershell",
-    `# On ${first}: the request (the private key stays on ${first}; exportable so the other servers get the same certificate)`,
-    `New-ExchangeCertificate -Server ${ps(first)} -GenerateRequest -RequestFile ${ps(`${base}.req`)} -SubjectName ${ps(t.certificate.subject)} -DomainName ${ps(t.certificateName)} -FriendlyName ${ps(`mailflow-guard ${t.tenant}`)} -KeySize 2048 -PrivateKeyExportable $true`,
-    `# Send ${t.certificateName}.req to the CA; save its answer as ${base}.cer, then complete the request:`,
-    `Import-ExchangeCertificate -Server ${ps(first)} -FileData ([System.IO.File]::ReadAllBytes(${ps(`${base}.cer`)}))`,
-    "$thumbprint = '<the Thumbprint Import-ExchangeCertificate printed>'",
-    `Enable-ExchangeCertificate -Server ${ps(first)} -Thumbprint $thumbprint -Services SMTP`,
+/** The shells a runbook block runs in; the first line of every block names it. */
+export const EMS = "# Exchange Management Shell (on-premises Exchange), as an Exchange administrator";
+export const EXO = "# PowerShell 7 with the ExchangeOnlineManagement module (3.x)";
+export const SH = "# a POSIX shell with pulumi and mailflow-guard on PATH";
+
+/** The line of the certificate block where the admin waits for the CA. */
+export const CA_ANSWER = "# send each .req file to the CA and save the certificate it issues beside it as <name>.cer; then:";
+
+/** The variables the Exchange Online sessions sign in with (app-only, with a certificate). */
+const APP_ID = "$env:MAILFLOW_GUARD_APP_ID";
+const APP_THUMBPRINT = "$env:MAILFLOW_GUARD_APP_CERTIFICATE_THUMBPRINT";
+
+/** One Exchange Online session for one tenant: signed in, the commands, signed out. */
+function exoSession(tenant: string, commands: readonly string[]): string[] {
+  return [
+    `Connect-ExchangeOnline -Organization ${ps(tenant)} -AppId ${APP_ID} -CertificateThumbprint ${APP_THUMBPRINT} -ShowBanner:$false`,
+    ...commands,
+    "Disconnect-ExchangeOnline -Confirm:$false",
   ];
-  if (others.length > 0) {
+}
+
+function block(shell: string, commands: readonly string[]): string[] {
+  return [shell === SH ? "```sh" : "```powershell", shell, ...commands, "```"];
+}
+
+/** The folder on the first server of a tenant where requests, issued certificates and keys are kept. */
+function share(server: string): string {
+  return `\\\\${server}\\C$\\mailflow-guard`;
+}
+
+/**
+ * The certificate requests of every tenant that gets a new certificate, in one Exchange Management
+ * Shell session: the requests on each tenant's first server, then (once the CA has answered) each
+ * certificate imported, enabled for SMTP, copied with its key to the other servers, and its public
+ * part saved for the stack. Each certificate's thumbprint is taken from Import-ExchangeCertificate.
+ */
+function certificateCommands(requests: readonly TenantPlan[]): string[] {
+  const folders = [...new Set(requests.map((t) => share(t.target.sourceTransportServers[0] as string)))];
+  const out = folders.map((folder) => `New-Item -ItemType Directory -Force -Path ${ps(folder)} | Out-Null`);
+  for (const t of requests) {
+    const first = t.target.sourceTransportServers[0] as string;
     out.push(
-      "# The same certificate with its key on every other source transport server:",
-      "$password = (Get-Credential -UserName pfx -Message 'PFX password').Password",
-      `Export-ExchangeCertificate -Server ${ps(first)} -Thumbprint $thumbprint -FileName ${ps(`\\\\${first}\\C$\\mailflow-guard\\${t.certificateName}.pfx`)} -Password $password`,
+      `New-ExchangeCertificate -Server ${ps(first)} -GenerateRequest -RequestFile ${ps(`${share(first)}\\${t.certificateName}.req`)} -SubjectName ${ps(t.certificate.subject)} -DomainName ${ps(t.certificateName)} -FriendlyName ${ps(`mailflow-guard ${t.tenant}`)} -KeySize 2048 -PrivateKeyExportable $true`,
     );
+  }
+  out.push(CA_ANSWER);
+  if (requests.some((t) => t.target.sourceTransportServers.length > 1))
+    out.push("$password = Read-Host -AsSecureString -Prompt 'Password to protect the exported keys (PFX)'");
+  for (const t of requests) {
+    const [first, ...others] = t.target.sourceTransportServers as [string, ...string[]];
+    const base = `${share(first)}\\${t.certificateName}`;
+    out.push(
+      `$cert = Import-ExchangeCertificate -Server ${ps(first)} -FileData ([System.IO.File]::ReadAllBytes(${ps(`${base}.cer`)}))`,
+      `Enable-ExchangeCertificate -Server ${ps(first)} -Thumbprint $cert.Thumbprint -Services SMTP`,
+    );
+    if (others.length > 0)
+      out.push(
+        `Export-ExchangeCertificate -Server ${ps(first)} -Thumbprint $cert.Thumbprint -FileName ${ps(`${base}.pfx`)} -BinaryEncoded -Password $password`,
+      );
     for (const server of others) {
       out.push(
-        `Import-ExchangeCertificate -Server ${ps(server)} -FileData ([System.IO.File]::ReadAllBytes(${ps(`\\\\${first}\\C$\\mailflow-guard\\${t.certificateName}.pfx`)})) -Password $password`,
-        `Enable-ExchangeCertificate -Server ${ps(server)} -Thumbprint $thumbprint -Services SMTP`,
+        `Import-ExchangeCertificate -Server ${ps(server)} -FileData ([System.IO.File]::ReadAllBytes(${ps(`${base}.pfx`)})) -Password $password | Out-Null`,
+        `Enable-ExchangeCertificate -Server ${ps(server)} -Thumbprint $cert.Thumbprint -Services SMTP`,
       );
     }
+    out.push(...publicPart(t, first, "$cert.Thumbprint"));
   }
-  out.push("```");
   return out;
 }
 
-function sendConnectorCommand(t: TenantPlan, servers: readonly string[]): string {
-  const settings = `-AddressSpaces ${psList(t.target.addressSpaces)} -SmartHosts ${psList(t.target.smartHosts)} -DNSRoutingEnabled $false -RequireTLS $true -TlsAuthLevel DomainValidation -TlsDomain ${ps(t.target.tlsDomain)} -TlsCertificateName "<I>$($c.Issuer)<S>$($c.Subject)" -CloudServicesMailEnabled $true -SourceTransportServers ${psList(servers)} -Fqdn ${ps(t.certificateName)}`;
+function pemName(t: TenantPlan): string {
+  return t.certificate.file.split("/").pop() as string;
+}
+
+/** Saves the certificate's public part (PEM) where the stack reads it from, after copying. */
+function publicPart(t: TenantPlan, server: string, thumbprint: string): string[] {
+  return [
+    `$public = Get-ExchangeCertificate -Server ${ps(server)} -Thumbprint ${thumbprint}`,
+    `Set-Content -Path ${ps(`${share(server)}\\${pemName(t)}`)} -Value ("-----BEGIN CERTIFICATE-----\`n" + [Convert]::ToBase64String($public.RawData, 'InsertLineBreaks') + "\`n-----END CERTIFICATE-----")`,
+  ];
+}
+
+/** The Send Connector settings of the target, as New-/Set-SendConnector parameters. */
+function sendSettings(t: TenantPlan): string {
+  const target = t.target;
+  return [
+    `-AddressSpaces ${psList(target.addressSpaces)}`,
+    target.dnsRoutingEnabled ? "-DNSRoutingEnabled $true" : `-SmartHosts ${psList(target.smartHosts)} -DNSRoutingEnabled $false`,
+    `-RequireTLS $true -TlsAuthLevel ${target.tlsAuthLevel}`,
+    ...(target.tlsDomain !== undefined && target.tlsAuthLevel === "DomainValidation" ? [`-TlsDomain ${ps(target.tlsDomain)}`] : []),
+    '-TlsCertificateName "<I>$($cert.Issuer)<S>$($cert.Subject)"',
+    "-CloudServicesMailEnabled $true",
+    `-SourceTransportServers ${psList(target.sourceTransportServers)}`,
+  ].join(" ");
+}
+
+function sendConnectorCommands(t: TenantPlan): string[] {
+  const server = t.target.sourceTransportServers[0] as string;
   const select =
     t.certificate.kind === "keep"
-      ? `$c = Get-ExchangeCertificate -Server ${ps(servers[0] as string)} -Thumbprint ${ps(t.certificate.thumbprint as string)}`
-      : `$c = Get-ExchangeCertificate -Server ${ps(servers[0] as string)} -DomainName ${ps(t.certificateName)} | Sort-Object NotAfter | Select-Object -Last 1`;
-  return t.send.adopt
-    ? `${select}; Set-SendConnector ${ps(t.send.name)} ${settings}`
-    : `${select}; New-SendConnector -Name ${ps(t.send.name)} -Usage Custom ${settings}`;
+      ? `$cert = Get-ExchangeCertificate -Server ${ps(server)} -Thumbprint ${ps(t.certificate.thumbprint as string)}`
+      : `$cert = Get-ExchangeCertificate -Server ${ps(server)} -DomainName ${ps(t.certificateName)} | Sort-Object NotAfter | Select-Object -Last 1`;
+  const current = t.send.current;
+  const rename = current && current.name !== t.send.name ? ` -Name ${ps(t.send.name)}` : "";
+  return [
+    `# ${t.tenant}`,
+    select,
+    current
+      ? `Set-SendConnector -Identity ${ps(current.name)}${rename} ${sendSettings(t)}`
+      : `New-SendConnector -Name ${ps(t.send.name)} -Usage Custom ${sendSettings(t)} -Fqdn ${ps(t.certificateName)}`,
+  ];
+}
+
+/**
+ * The Pulumi part of the runbook (gate, then apply), in one place: the root project with the
+ * generated stack config. How the Exchange Online token reaches the program is said here.
+ */
+export function pulumiSteps(plan: MigrationPlan): { token: string[]; gate: string[]; apply: string[] } {
+  const stackFile = `Pulumi.${plan.stack}.yaml`;
+  const resource = plan.exchangeOnlineEndpoint;
+  return {
+    token: [
+      `Copy ${stackFile} into the root project folder, and each certificate's public part saved above to the file the config names: ${plan.tenants.map((t) => `${share(t.target.sourceTransportServers[0] as string)}\\${pemName(t)} to ${t.certificate.file}`).join("; ")}. Run the pulumi commands in that folder.`,
+      `The program reads an access token for the Exchange Online admin API from MAILFLOW_GUARD_EXO_TOKEN (or the secret config value mailflow-guard:exchangeOnlineToken): one app-only token of the same app registration, e.g. \`az login --service-principal --username "$MAILFLOW_GUARD_APP_ID" --certificate app.pem --tenant <tenant>\` then \`az account get-access-token --resource ${resource} --query accessToken --output tsv\`. A token is issued for one tenant: the root project passes the same token to every tenant, so against Exchange Online apply one tenant per stack or give each tenant its own credentials. (The local stand-in accepts any token.)`,
+    ],
+    gate: [`pulumi stack init ${plan.stack}`, "pulumi preview --policy-pack policy"],
+    apply: ["pulumi up --policy-pack policy"],
+  };
+}
+
+/** Where the runbook's re-export goes: a new folder beside the first, never the folder read before the change. */
+export const AFTER_FOLDER = "mailflow-guard-after";
+
+function reexportCommands(plan: MigrationPlan): { onPremises: string[]; tenants: string[] } {
+  const servers = plan.sourceTransportServers;
+  const onprem = `${AFTER_FOLDER}\\_onprem`;
+  return {
+    onPremises: [
+      `New-Item -ItemType Directory -Force -Path ${ps(onprem)} | Out-Null`,
+      `Get-SendConnector | ConvertTo-Json -Depth 5 | Set-Content -Path ${ps(`${onprem}\\SendConnector.json`)}`,
+      `@(${servers.map((server) => `Get-ExchangeCertificate -Server ${ps(server)}`).join("; ")}) | ConvertTo-Json -Depth 5 | Set-Content -Path ${ps(`${onprem}\\ExchangeCertificate.json`)}`,
+    ],
+    tenants: plan.tenants.flatMap((t) => {
+      const folder = `${AFTER_FOLDER}\\${t.tenant}`;
+      return exoSession(t.tenant, [
+        `New-Item -ItemType Directory -Force -Path ${ps(folder)} | Out-Null`,
+        `Get-AcceptedDomain | ConvertTo-Json -Depth 5 | Set-Content -Path ${ps(`${folder}\\AcceptedDomain.json`)}`,
+        `Get-InboundConnector | ConvertTo-Json -Depth 5 | Set-Content -Path ${ps(`${folder}\\InboundConnector.json`)}`,
+      ]);
+    }),
+  };
+}
+
+/**
+ * Settings the plan keeps that the root project's TenantConnectorPair writes otherwise (it always
+ * writes the initial-domain smart host, the routing domain and DomainValidation): its first
+ * `pulumi up` would change them, so adopting into that project is not "no change".
+ */
+function componentDifferences(t: TenantPlan): string[] {
+  const cloud = mailCloudOf(t.tenant);
+  const differences: string[] = [];
+  const smartHost = tenantSmartHost(t.tenant, cloud);
+  if (t.target.dnsRoutingEnabled) differences.push(`DNS routing (the component sets SmartHosts ${smartHost})`);
+  else if (t.target.smartHosts.join() !== smartHost)
+    differences.push(`SmartHosts ${t.target.smartHosts.join(", ")} (the component sets ${smartHost})`);
+  const routing = routingDomainFor(t.tenant, cloud) ?? t.tenant;
+  if (t.target.addressSpaces.map((a) => normalizeAddressSpace(a)).join() !== routing)
+    differences.push(`AddressSpaces ${t.target.addressSpaces.join(", ")} (the component sets ${routing})`);
+  if (t.target.tlsAuthLevel !== "DomainValidation")
+    differences.push(`TlsAuthLevel ${t.target.tlsAuthLevel} (the component sets DomainValidation)`);
+  return differences;
+}
+
+/** A healthy organization: nothing to do; taking it into a stack is optional, and what that would change is said. */
+function adoptionOnly(plan: MigrationPlan, pulumi: ReturnType<typeof pulumiSteps>): string[] {
+  const differences = plan.tenants.flatMap((t) =>
+    componentDifferences(t).map((d) => `- ${t.tenant}, Send Connector "${t.send.name}": ${d}.`),
+  );
+  return [
+    "## Optional: manage the connectors with Pulumi",
+    "",
+    `Nothing needs to be done for mail flow. To manage these connectors from now on, the stack config adopts them by name.${differences.length > 0 ? " The root project's components write their own defaults for some settings this organization has chosen differently (both are the tenant's own, the rules accept either); its first `pulumi up` would change:" : " Its first `pulumi up` changes no setting mail flow depends on."}`,
+    ...(differences.length > 0 ? ["", ...differences] : []),
+    "",
+    ...pulumi.token,
+    "",
+    ...block(SH, [...pulumi.gate, ...pulumi.apply]),
+  ];
 }
 
 /** runbook.md: for the admins who carry out the cutover. */
 export function renderRunbook(
   plan: MigrationPlan,
   meta: {
-    header: string /** What was read (files, live tenants). */;
-    read: readonly string[] /** The audit arguments that read the same. */;
-    inputs: readonly string[];
+    header: string;
+    /** What was read (files, live tenants). */
+    read: readonly string[];
   },
 ): string {
   const out: string[] = [];
-  const servers = plan.sourceTransportServers;
   const stackFile = `Pulumi.${plan.stack}.yaml`;
-  out.push(`# Migration runbook: a certificate and a Send Connector of its own per tenant`, "", `${meta.header}.`, "");
+  const pulumi = pulumiSteps(plan);
+  out.push("# Migration runbook: a certificate and a Send Connector of its own per tenant", "", `${meta.header}.`, "");
   out.push(`Read: ${meta.read.join(", ")}. Tenants on an on-premises path: ${plan.tenants.map((t) => t.tenant).join(", ")}.`);
   if (plan.untouched.length > 0) out.push(`Left alone (no on-premises path): ${plan.untouched.join(", ")}.`);
   out.push("");
+  if (plan.assumptions.length > 0) {
+    out.push("**Assumed** (not in what was read):", "", ...plan.assumptions.map((a) => `- ${a}.`), "");
+  }
   if (plan.changes === 0) {
     out.push(
-      "**Nothing to change.** Every tenant already has its own certificate, its own Send Connector and a certificate-based OnPremises connector.",
-      `\`${stackFile}\` adopts the existing connectors by name, so Pulumi manages them from now on; its \`pulumi up\` changes no setting that mail flow depends on.`,
+      "**Nothing to change.** Every tenant already has its own certificate, its own Send Connector and a certificate-based OnPremises connector; the plan keeps every setting as it is.",
       "",
     );
   } else {
-    out.push(`**${plan.changes} changes** (certificates to request, connectors to create or change, connectors to remove).`, "");
+    out.push(
+      `**${plan.changes} changes** (certificates to request, connectors to create or change, connectors to remove). Details per connector: plan.json.`,
+      "",
+    );
   }
 
   out.push("## Findings today", "");
@@ -162,179 +331,222 @@ export function renderRunbook(
   out.push("## Target", "");
   out.push("| tenant | certificate name | certificate | inbound connector | Send Connector |", "| --- | --- | --- | --- | --- |");
   for (const t of plan.tenants) {
-    const cert =
-      t.certificate.kind === "keep"
-        ? `keep ${t.certificate.thumbprint} → \`${t.certificate.file}\``
-        : `request → \`${t.certificate.file}\``;
+    const cert = t.certificate.kind === "keep" ? `keep ${t.certificate.thumbprint}` : "request";
     const connector = (c: TenantPlan["inbound"] | TenantPlan["send"]) =>
-      `${c.adopt ? "adopt" : "new"} "${c.name}"${c.adopt ? (c.changes.length > 0 ? `: ${c.changes.join("; ")}` : ": unchanged") : ""}`;
+      c.adopt
+        ? `${c.current && c.current.name !== c.name ? `"${c.current.name}" → ` : ""}"${c.name}" (${c.changes.length > 0 ? `${c.changes.length} settings` : "unchanged"})`
+        : `new "${c.name}"`;
     out.push(`| ${t.tenant} | \`${t.certificateName}\` | ${cert} | ${connector(t.inbound)} | ${connector(t.send)} |`);
   }
-  out.push("", "Why these names:", "");
-  for (const t of plan.tenants) out.push(`- ${t.tenant}: ${t.reason}.`);
+  out.push("");
+  for (const t of plan.tenants) {
+    out.push(`- ${t.tenant}: ${t.reason}.`);
+    if (t.send.nameReason) out.push(`  Send Connector "${t.send.current?.name}" ${t.send.nameReason}.`);
+    if (t.inbound.nameReason) out.push(`  Inbound connector "${t.inbound.current?.name}" ${t.inbound.nameReason}.`);
+  }
   out.push("");
 
-  out.push("## Attribution, today and after the plan", "");
+  out.push("## Attribution per on-premises path", "");
   out.push(
-    "Exchange Online credits mail that arrives through an OnPremises connector to a tenant by, in order: the certificate domain, the P1 MAIL FROM domain, the P1 RCPT TO domain.",
+    'Exchange Online credits mail arriving through an OnPremises connector by the certificate domain, then the P1 MAIL FROM domain, then the P1 RCPT TO domain. Step by step: plan.json, "attribution".',
     "",
   );
   for (const path of plan.attribution) {
+    const name = path.sendConnector ? `Send Connector "${path.sendConnector}"` : `no Send Connector to ${path.routesTo.join(", ")}`;
+    const after = path.routesTo.map((tenant) => {
+      const t = plan.tenants.find((x) => x.tenant === tenant);
+      return t ? `${tenant} by \`${t.certificateName}\`` : tenant;
+    });
     out.push(
-      `### ${path.sendConnector ? `Send Connector "${path.sendConnector}"${path.sourceTransportServers.length > 0 ? ` (${path.sourceTransportServers.join(", ")})` : ""}` : `No Send Connector to ${path.routesTo.join(", ")}`} → ${path.routesTo.join(", ")}`,
-      "",
-      `Defects: ${path.defects.join(", ") || "none"}.`,
-      "",
-      "Today:",
-      "",
-      ...path.today.map((line) => `    ${line}`),
-      "",
-      `Could be credited today: **${path.creditedToday.join(", ")}**.`,
-      "",
-      "After the plan:",
-      "",
-      ...path.after.map((line) => `- ${line}`),
-      "",
+      `- ${name}: today ${path.creditedToday.length > 1 ? `**${path.creditedToday.join(", ")}** could be credited` : `${path.creditedToday.join(", ")} is credited`}${path.defects.length > 0 ? ` (${path.defects.join(", ")})` : ""}; after: ${after.join("; ")}, each on its own path.`,
     );
   }
+  out.push("");
+
+  out.push("## Before you start", "");
+  out.push(
+    `- The Exchange Online sessions sign in app-only with a certificate: an app registration with the Exchange.ManageAsApp permission and an Exchange administrator role in each tenant, its certificate in Cert:\\CurrentUser\\My. Set \`${APP_ID}\` (its application ID) and \`${APP_THUMBPRINT}\` (its certificate's thumbprint) once; each tenant gets a session of its own. To sign in as an admin instead, replace \`-AppId … -CertificateThumbprint …\` with \`-UserPrincipalName <admin>@<tenant>\`.`,
+    `- The Exchange Management Shell commands name each server they act on (-Server); files go to ${plan.tenants.length > 0 ? `\`${share(plan.sourceTransportServers[0] as string)}\`` : "the first server"} (created below).`,
+    `- Until step "Apply" the stack manages nothing, so the rollbacks before it are cmdlets; after it, changes and rollbacks go through ${stackFile} and \`pulumi up\` (a connector changed by hand would be changed back).`,
+    "",
+  );
+
+  if (plan.changes === 0) {
+    out.push(...adoptionOnly(plan, pulumi));
+    return `${out.join("\n").trimEnd()}\n`;
+  }
+  let n = 0;
+  const step = (title: string, body: string[], expected: string, rollback: string | string[]) => {
+    n += 1;
+    out.push(`### ${n}. ${title}`, "", ...body, "", `Expected: ${expected}`, "");
+    if (typeof rollback === "string") out.push(`Rollback: ${rollback}`, "");
+    else out.push("Rollback:", "", ...rollback, "");
+  };
+  out.push("## Cutover, in the order that keeps mail flowing", "");
 
   const requests = plan.tenants.filter((t) => t.certificate.kind === "request");
-  out.push("## Certificate requests", "");
-  if (requests.length === 0) out.push("None: every tenant keeps its dedicated certificate.", "");
-  for (const t of requests) {
-    out.push(
-      `### ${t.tenant}: \`${t.certificateName}\``,
-      "",
-      `Ask the CA for: subject \`${t.certificate.subject}\`, subject alternative name DNS \`${t.certificateName}\` and no other name (a name of another tenant on this certificate is the defect being fixed), RSA 2048 or larger, enhanced key usage Server Authentication and Client Authentication, from a CA that Exchange Online trusts. Save the issued certificate (public part, PEM) as \`${t.certificate.file}\` in the project folder.`,
-      "",
-      ...certificateCommands(t, servers),
-      "",
-    );
-  }
-  for (const t of plan.tenants.filter((x) => x.certificate.kind === "keep")) {
-    out.push(
-      `### ${t.tenant}: keep certificate ${t.certificate.thumbprint}`,
-      "",
-      `Save its public part as \`${t.certificate.file}\`:`,
-      "",
-      "```powershell",
-      `$c = Get-ExchangeCertificate -Server ${ps(servers[0] as string)} -Thumbprint ${ps(t.certificate.thumbprint as string)}`,
-      `Set-Content -Path ${ps(t.certificate.file)} -Value ("-----BEGIN CERTIFICATE-----\`n" + [Convert]::ToBase64String($c.RawData, 'InsertLineBreaks') + "\`n-----END CERTIFICATE-----")`,
-      "```",
-      "",
-    );
-  }
-
-  out.push("## Cutover, in the order that keeps mail flowing", "");
-  let n = 0;
-  /** A rollback is a sentence, or commands (shown as a block to copy). */
-  const step = (title: string, commands: string[], expected: string, rollback: string | string[]) => {
-    n += 1;
-    out.push(`### ${n}. ${title}`, "", "```powershell", ...commands, "```", "", `Expected: ${expected}`, "");
-    if (typeof rollback === "string") out.push(`Rollback: ${rollback}`, "");
-    else out.push("Rollback:", "", "```powershell", ...rollback, "```", "");
-  };
-  /** Exchange Online cmdlets run in the tenant's own session. */
-  const inTenant = (tenant: string, command: string) => `Connect-ExchangeOnline -Organization ${ps(tenant)}; ${command}`;
-  if (requests.length > 0) {
+  const kept = plan.tenants.filter((t) => t.certificate.kind === "keep");
+  if (requests.length > 0 || kept.length > 0) {
     step(
-      "Certificates installed and enabled for SMTP",
-      requests.map((t) => `# ${t.tenant}: see "Certificate requests" above (${t.certificateName})`),
-      `Get-ExchangeCertificate -DomainName <name> on ${servers.join(", ")} lists the certificate with Services including SMTP.`,
-      "Remove-ExchangeCertificate -Server <server> -Thumbprint <thumbprint> (no connector uses it yet).",
+      "Certificates installed on every sending server and enabled for SMTP",
+      [
+        ...(requests.length > 0
+          ? [
+              "Ask the CA for each: the subject and the one DNS name below and no other name (a name of another tenant on the certificate is the defect being fixed), RSA 2048 or larger, enhanced key usage Server Authentication and Client Authentication, from a CA that Exchange Online trusts.",
+              "",
+            ]
+          : []),
+        ...requests.map((t) => `- ${t.tenant}: subject \`${t.certificate.subject}\`, DNS name \`${t.certificateName}\``),
+        ...(requests.length > 0 ? ["", ...block(EMS, certificateCommands(requests)), ""] : []),
+        ...kept.flatMap((t) => [
+          ...block(EMS, [
+            `# ${t.tenant}: keeps certificate ${t.certificate.thumbprint}; its public part for the stack`,
+            ...publicPart(t, t.target.sourceTransportServers[0] as string, ps(t.certificate.thumbprint as string)),
+          ]),
+          "",
+        ]),
+      ],
+      "Get-ExchangeCertificate -Server <server> -DomainName <certificate name> on each server lists the certificate with Services including SMTP.",
+      requests.length > 0
+        ? block(
+            EMS,
+            requests.flatMap((t) =>
+              t.target.sourceTransportServers.map(
+                (server) =>
+                  `Get-ExchangeCertificate -Server ${ps(server)} -DomainName ${ps(t.certificateName)} | ForEach-Object { Remove-ExchangeCertificate -Server ${ps(server)} -Thumbprint $_.Thumbprint -Confirm:$false }`,
+              ),
+            ),
+          )
+        : "nothing was changed.",
     );
   }
   step(
-    "Gate the target before touching anything",
-    [
-      `# in the root project folder, with ${stackFile} and the files under certs/ copied in, and the Exchange Online token in`,
-      "# MAILFLOW_GUARD_EXO_TOKEN (or: pulumi config set --secret mailflow-guard:exchangeOnlineToken)",
-      `pulumi stack init ${plan.stack}`,
-      "pulumi preview --policy-pack policy",
-    ],
-    `no mandatory policy violation. Connectors listed under "adopt" show as create with the note "adopts the … by name if it exists" (Pulumi cannot import dynamic-provider resources; the create updates the existing connector in place).`,
+    "Gate the target before touching a connector",
+    [...pulumi.token, "", ...block(SH, pulumi.gate)],
+    "no mandatory policy violation; each connector appears once, and the ones that exist are adopted by name.",
     "nothing was changed.",
   );
-  const ordered = [...plan.tenants].sort((a, b) => Number(a.send.adopt) - Number(b.send.adopt));
-  const sendSteps = ordered.filter((t) => t.send.changes.length > 0);
+  const sendSteps = [...plan.tenants].sort((a, b) => Number(a.send.adopt) - Number(b.send.adopt)).filter((t) => t.send.changes.length > 0);
   if (sendSteps.length > 0) {
     step(
-      "Each tenant's own Send Connector presenting its certificate (new ones first, then narrow the shared one)",
-      sendSteps.map((t) => sendConnectorCommand(t, servers)),
-      "Get-SendConnector shows one connector per tenant, each with that tenant's smart host and address space only and its own TlsCertificateName; the queue viewer (Get-Queue) shows mail to every tenant leaving.",
-      sendSteps.map((t) =>
-        t.send.adopt && t.send.current
-          ? `Set-SendConnector ${ps(t.send.name)} -AddressSpaces ${psList(t.send.current.addressSpaces)} -SmartHosts ${psList(t.send.current.smartHosts) || "$null"} -TlsCertificateName ${t.send.current.tlsCertificateName ? ps(t.send.current.tlsCertificateName) : "$null"}`
-          : `Remove-SendConnector ${ps(t.send.name)}`,
+      "Each tenant's own Send Connector presenting its certificate (new ones first, then the shared one narrowed)",
+      block(
+        EMS,
+        sendSteps.flatMap((t) => sendConnectorCommands(t)),
+      ),
+      "Get-SendConnector shows one connector per tenant with that tenant's address space and its own TlsCertificateName; Get-Queue shows mail to every tenant leaving.",
+      block(
+        EMS,
+        sendSteps.map((t) => {
+          const c = t.send.current;
+          if (!c) return `Remove-SendConnector -Identity ${ps(t.send.name)} -Confirm:$false`;
+          const name = c.name !== t.send.name ? ` -Name ${ps(c.name)}` : "";
+          return `Set-SendConnector -Identity ${ps(t.send.name)}${name} -AddressSpaces ${psList(c.addressSpaces)} -SmartHosts ${psList(c.smartHosts)} -DNSRoutingEnabled $${c.dnsRoutingEnabled} -TlsCertificateName ${c.tlsCertificateName ? ps(c.tlsCertificateName) : "$null"} -SourceTransportServers ${psList(c.sourceTransportServers)}`;
+        }),
       ),
     );
   }
-  const nameSteps = plan.tenants.filter((t) => t.inbound.current?.tlsSenderCertificateName !== t.certificateName);
+  const nameSteps = plan.tenants.filter((t) => t.inbound.current?.tlsSenderCertificateName !== t.certificateName || !t.inbound.adopt);
   if (nameSteps.length > 0) {
     step(
-      "The inbound connector's TlsSenderCertificateName set while its sender IPs are still there (Exchange Online PowerShell, per tenant)",
-      nameSteps.flatMap((t) => [
-        // Without sender IPs nothing carries this tenant's mail between its step 3 and this one.
-        ...(t.inbound.current && t.inbound.current.senderIPAddresses.length === 0
-          ? [
-              `# ${t.tenant}: "${t.inbound.name}" has no sender IPs to accept mail meanwhile; run this right after its Send Connector change in step 3`,
-            ]
-          : []),
-        inTenant(
-          t.tenant,
-          t.inbound.adopt
-            ? `Set-InboundConnector ${ps(t.inbound.name)} -TlsSenderCertificateName ${ps(t.certificateName)} -RequireTls $true`
-            : `New-InboundConnector -Name ${ps(t.inbound.name)} -ConnectorType OnPremises -SenderDomains '*' -TlsSenderCertificateName ${ps(t.certificateName)} -RequireTls $true -CloudServicesMailEnabled $true`,
-        ),
-      ]),
+      "Each inbound connector names its tenant's certificate, while its sender IPs still accept the mail",
+      nameSteps.flatMap((t) => {
+        const c = t.inbound.current;
+        const rename = c && c.name !== t.inbound.name ? ` -Name ${ps(t.inbound.name)}` : "";
+        const command = c
+          ? `Set-InboundConnector -Identity ${ps(c.name)}${rename} -TlsSenderCertificateName ${ps(t.certificateName)} -RequireTls $true`
+          : `New-InboundConnector -Name ${ps(t.inbound.name)} -ConnectorType OnPremises -SenderDomains '*' -TlsSenderCertificateName ${ps(t.certificateName)} -RequireTls $true -CloudServicesMailEnabled $true`;
+        return [
+          ...(c && c.senderIPAddresses.length === 0
+            ? [
+                `${t.tenant}: "${c.name}" has no sender IPs to accept mail meanwhile, so run this right after its Send Connector change.`,
+                "",
+              ]
+            : []),
+          ...block(EXO, exoSession(t.tenant, [command])),
+          "",
+        ];
+      }),
       "Get-InboundConnector shows the certificate name and, where there were any, the sender IPs: mail is accepted whether or not it already arrives with the certificate.",
-      nameSteps.map((t) =>
-        inTenant(
-          t.tenant,
-          t.inbound.adopt
-            ? `Set-InboundConnector ${ps(t.inbound.name)} -TlsSenderCertificateName ${t.inbound.current?.tlsSenderCertificateName ? ps(t.inbound.current.tlsSenderCertificateName) : "$null"}`
-            : `Remove-InboundConnector ${ps(t.inbound.name)}`,
-        ),
+      block(
+        EXO,
+        nameSteps.flatMap((t) => {
+          const c = t.inbound.current;
+          const name = c && c.name !== t.inbound.name ? ` -Name ${ps(c.name)}` : "";
+          return exoSession(t.tenant, [
+            c
+              ? `Set-InboundConnector -Identity ${ps(t.inbound.name)}${name} -TlsSenderCertificateName ${c.tlsSenderCertificateName ? ps(c.tlsSenderCertificateName) : "$null"}`
+              : `Remove-InboundConnector -Identity ${ps(t.inbound.name)} -Confirm:$false`,
+          ]);
+        }),
       ),
     );
   }
   step(
     "Check that mail arrives attributed to the right tenant",
-    plan.tenants.map(
-      (t) =>
-        `# ${t.tenant}: send a test message from on-premises to a mailbox of ${t.tenant}; in that tenant: Get-MessageTraceV2 -RecipientAddress <mailbox> -StartDate (Get-Date).AddHours(-1)`,
-    ),
-    "each message is Delivered in its own tenant, and its header X-MS-Exchange-CrossTenant-Id carries that tenant's ID.",
-    "undo the previous step for the tenant whose mail is attributed elsewhere; its sender IPs still carry the mail.",
+    [
+      "Each tenant's ID, from its own session:",
+      "",
+      ...block(
+        EXO,
+        plan.tenants.flatMap((t) => exoSession(t.tenant, [`'${t.tenant}: ' + (Get-OrganizationConfig).ExternalDirectoryOrganizationId`])),
+      ),
+      "",
+      "Then, per tenant, send a message from an on-premises mailbox to a mailbox of that tenant, open it there and read its header X-MS-Exchange-CrossTenant-Id (Outlook: File > Properties > Internet headers; Outlook on the web: … > View > View message details). (Get-ConnectionInformation).TenantID in the session shows the same ID.",
+    ],
+    "every message's X-MS-Exchange-CrossTenant-Id is the ID of the tenant it was sent to.",
+    "undo the previous step for the tenant whose mail is credited elsewhere (its rollback above); its sender IPs still carry the mail.",
   );
   const ipSteps = plan.tenants.filter((t) => (t.inbound.current?.senderIPAddresses.length ?? 0) > 0);
   step(
+    ipSteps.length > 0 ? "Apply: the stack removes the sender IPs and adopts the connectors" : "Apply: the stack adopts the connectors",
+    block(SH, pulumi.apply),
+    `the gate passes; each tenant has one Send Connector and one certificate-based OnPremises inbound connector, marked "Managed by mailflow-guard" in its Comment.`,
     ipSteps.length > 0
-      ? "Apply the target: remove the sender IPs, converge every setting, adopt the connectors"
-      : "Apply the target and adopt the connectors",
-    ["pulumi up --policy-pack policy"],
-    `the gate passes; every tenant has exactly one Send Connector and one certificate-based OnPremises inbound connector, marked "Managed by mailflow-guard" in its Comment.`,
-    ipSteps.length > 0
-      ? ipSteps.map((t) =>
-          inTenant(
-            t.tenant,
-            `Set-InboundConnector ${ps(t.inbound.name)} -SenderIPAddresses ${psList(t.inbound.current?.senderIPAddresses ?? [])}`,
-          ),
-        )
-      : 'Set-* with the values under "Target" (before →).',
+      ? `through the stack: in ${stackFile}, give the tenant back its sender IPs (${ipSteps.map((t) => `${t.tenant}: senderIPAddresses: [${(t.inbound.current?.senderIPAddresses ?? []).map((ip) => JSON.stringify(ip)).join(", ")}]`).join("; ")}) and run \`pulumi up --policy-pack policy\` again.`
+      : `through the stack: change ${stackFile} and run \`pulumi up --policy-pack policy\` again (a connector changed by hand is changed back by the next up).`,
   );
   const leftovers = [
-    ...plan.removeSendConnectors.map((c) => `Remove-SendConnector ${ps(c.name)}`),
-    ...plan.tenants.flatMap((t) => t.removeInbound.map((c) => inTenant(t.tenant, `Remove-InboundConnector ${ps(c.name)}`))),
+    ...(plan.removeSendConnectors.length > 0
+      ? block(
+          EMS,
+          plan.removeSendConnectors.map((c) => `Remove-SendConnector -Identity ${ps(c.name)} -Confirm:$false`),
+        )
+      : []),
+    ...plan.tenants
+      .filter((t) => t.removeInbound.length > 0)
+      .flatMap((t) =>
+        block(
+          EXO,
+          exoSession(
+            t.tenant,
+            t.removeInbound.map((c) => `Remove-InboundConnector -Identity ${ps(c.name)} -Confirm:$false`),
+          ),
+        ),
+      ),
   ];
   if (leftovers.length > 0) {
     step(
-      "Remove the connectors no tenant keeps",
+      "Remove the connectors no tenant keeps (not in the stack)",
       leftovers,
       "Get-SendConnector and Get-InboundConnector list only the connectors in the target.",
       "New-SendConnector / New-InboundConnector with the settings of the saved exports.",
     );
   }
-  step("Confirm", [`mailflow-guard audit ${meta.inputs.join(" ")}`], "exit code 0: no mandatory finding.", "none needed.");
+  const reexport = reexportCommands(plan);
+  step(
+    `Export again, into a new folder (${AFTER_FOLDER}), and audit it`,
+    [
+      `Run both shells and the audit in the same working folder (or copy ${AFTER_FOLDER}\\_onprem next to the tenant folders there):`,
+      "",
+      ...block(EMS, reexport.onPremises),
+      "",
+      ...block(EXO, reexport.tenants),
+      "",
+      ...block(SH, [`mailflow-guard audit ${AFTER_FOLDER}`]),
+    ],
+    "exit code 0: no mandatory finding. (What was read before the change still shows the old state.)",
+    "none needed.",
+  );
   return `${out.join("\n").trimEnd()}\n`;
 }

@@ -150,7 +150,7 @@ describe("Local Exchange Online: protocol", () => {
       unknownCmdlet,
       400,
       "BadRequest",
-      "The term 'Get-Mailbox' is not recognized as a name of a cmdlet available on this server. Supported cmdlets: Get-AcceptedDomain, New-AcceptedDomain, Get-InboundConnector, New-InboundConnector, Set-InboundConnector, Remove-InboundConnector.",
+      "The term 'Get-Mailbox' is not recognized as a name of a cmdlet available on this server. Supported cmdlets: Get-AcceptedDomain, New-AcceptedDomain, Get-InboundConnector, New-InboundConnector, Set-InboundConnector, Remove-InboundConnector, Get-OrganizationConfig.",
     );
     const unknownParameter = await invoke(server, "New-InboundConnector", { ...onPremCert, Colour: "blue" });
     expectError(unknownParameter, 400, "BadRequest", "A parameter cannot be found that matches parameter name 'Colour'.");
@@ -638,6 +638,25 @@ describe("Local Exchange Online: persistence and seed", () => {
       const reply = await invoke(second, "Get-InboundConnector", { Identity: "Persisted" });
       assert.equal(reply.status, 200);
       assert.equal(reply.body.value[0].Guid, "00000000-0000-4000-8000-000000000004");
+    } finally {
+      await second.close();
+    }
+  });
+
+  test("Get-OrganizationConfig gives each tenant an ID of its own, kept across a restart", async () => {
+    const statePath = path.join(tempDir(), "state.json");
+    const first = await start({ statePath });
+    const id = (tenant: string) =>
+      invoke(first, "Get-OrganizationConfig", {}, { tenant }).then((r) => r.body.value[0].ExternalDirectoryOrganizationId as string);
+    const contoso = await id(TENANT);
+    assert.match(contoso, /^00000000-0000-4000-8000-\d{12}$/);
+    assert.notEqual(await id(OTHER_TENANT), contoso);
+    assert.equal(await id(TENANT), contoso);
+    await first.close();
+    const second = await start({ statePath });
+    try {
+      const reply = await invoke(second, "Get-OrganizationConfig");
+      assert.deepEqual(reply.body.value, [{ Identity: "contoso", Name: "contoso", ExternalDirectoryOrganizationId: contoso }]);
     } finally {
       await second.close();
     }

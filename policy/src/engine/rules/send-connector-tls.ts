@@ -18,9 +18,12 @@ function addressSpaceDomain(entry: string): string {
  * domain> for the initial domain or an accepted domain, as HCW derives it from the MX, or the DNSSEC MX
  * <domain>.<id>.mx.microsoft of MC1048624) and address spaces (the routing domain or an accepted
  * domain, exactly). `complete` is false when a tenant is missing from the inventory, so a name outside
- * the set cannot be called foreign.
+ * the set cannot be called foreign. Exported for `mailflow-guard plan`, which keeps what this rule accepts.
  */
-function ownedNames(connector: SendConnector, tenants: ReadonlyMap<string, { acceptedDomains: readonly string[] }>) {
+export function ownedNames(
+  connector: Pick<SendConnector, "tenants">,
+  tenants: ReadonlyMap<string, { acceptedDomains: readonly string[] }>,
+) {
   const smartHosts = new Set<string>();
   const hostKeys = new Set<string>();
   const addressSpaces = new Set<string>();
