@@ -62,9 +62,10 @@ export class HybridOrganization extends pulumi.ComponentResource {
       certificateName: entry.certificateName,
       sendConnector: {
         sourceTransportServers: parsed.sourceTransportServers,
-        ...(entry.adopt?.sendConnector ? { name: entry.adopt.sendConnector, adopt: true } : {}),
+        // The root project's runbook renames and creates these by hand before its pulumi up: taken over at create.
+        ...(entry.adopt?.sendConnector ? { name: entry.adopt.sendConnector, takeOver: true } : {}),
       },
-      ...(entry.adopt?.inboundConnector ? { inboundConnector: { name: entry.adopt.inboundConnector, adopt: true } } : {}),
+      ...(entry.adopt?.inboundConnector ? { inboundConnector: { name: entry.adopt.inboundConnector, takeOver: true } } : {}),
       ...(entry.senderIPAddresses ? { senderIPAddresses: entry.senderIPAddresses } : {}),
       exchangeOnline: entry.exchangeOnline ?? parsed.exchangeOnline,
       ...(parsed.onPremises ? { onPremises: parsed.onPremises } : {}),

@@ -43,8 +43,12 @@ export const TenantConnectorPairArgsSchema = z
         fqdn: fqdnArg("sendConnector.fqdn").optional(),
         /** Connector name (at most 64 characters, one line); defaults to "Outbound to <tenant>". */
         name: connectorName("sendConnector.name").optional(),
-        /** Import the existing Send Connector of this name (Pulumi's import) instead of creating one. */
+        /** Import the existing Send Connector (Pulumi's import) instead of creating one. */
         adopt: z.boolean().optional(),
+        /** The existing connector's name when it is to be renamed: the import takes it by this name, the update renames it. */
+        currentName: connectorName("sendConnector.currentName").optional(),
+        /** Take over an existing, unmanaged connector of this name at create (when it is made by hand after the preview). */
+        takeOver: z.boolean().optional(),
       })
       .strict(),
     /** The Exchange Online inbound connector; by default named after the certificate name. */
@@ -52,8 +56,12 @@ export const TenantConnectorPairArgsSchema = z
       .object({
         /** Connector name (at most 64 characters, one line); defaults to "Inbound from on-premises (<certificateName>)". */
         name: connectorName("inboundConnector.name").optional(),
-        /** Import the existing inbound connector of this name (Pulumi's import) instead of creating one. */
+        /** Import the existing inbound connector (Pulumi's import) instead of creating one. */
         adopt: z.boolean().optional(),
+        /** The existing connector's name when it is to be renamed: the import takes it by this name, the update renames it. */
+        currentName: connectorName("inboundConnector.currentName").optional(),
+        /** Take over an existing, unmanaged connector of this name at create (when it is made by hand after the preview). */
+        takeOver: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -110,8 +118,8 @@ export function planPair(name: string, args: Parsed): PairPlan {
     cloudServicesMailEnabled: true,
     certificateThumbprint: certificate.thumbprint,
     owner: owner(),
-    // Imported and then marked as this stack's (its Comment), so a later plan knows who manages it.
-    ...(args.inboundConnector?.adopt ? { adopt: true } : {}),
+    // Imported (or taken over at create) and marked as this stack's (its Comment), so a later plan knows who manages it.
+    ...(args.inboundConnector?.adopt || args.inboundConnector?.takeOver ? { adopt: true } : {}),
   };
   const send: PairPlan["send"] = {
     name: args.sendConnector.name ?? `Outbound to ${tenant}`,
@@ -129,15 +137,15 @@ export function planPair(name: string, args: Parsed): PairPlan {
     certificatePem: args.certificate.pem,
     certificateThumbprint: certificate.thumbprint,
     owner: owner(),
-    ...(args.sendConnector.adopt ? { adopt: true } : {}),
+    ...(args.sendConnector.adopt || args.sendConnector.takeOver ? { adopt: true } : {}),
   };
   return {
     cloud,
     inbound,
     send,
     imports: {
-      ...(args.inboundConnector?.adopt ? { inbound: `${tenant}/${inbound.name}` } : {}),
-      ...(args.sendConnector.adopt ? { send: send.name } : {}),
+      ...(args.inboundConnector?.adopt ? { inbound: `${tenant}/${args.inboundConnector.currentName ?? inbound.name}` } : {}),
+      ...(args.sendConnector.adopt ? { send: args.sendConnector.currentName ?? send.name } : {}),
     },
     resources: [
       { type: INBOUND_CONNECTOR_TYPE, name: `${name}-inbound`, props: { ...inbound } },

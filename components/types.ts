@@ -77,15 +77,23 @@ export interface TenantConnectorPairArgs {
     fqdn?: string;
     /** Connector name (at most 64 characters, one line); defaults to "Outbound to <tenant>". */
     name?: string;
-    /** Take over an existing, unmanaged Send Connector of this name instead of refusing it. */
+    /** Import the existing Send Connector (Pulumi's import) instead of creating one. */
     adopt?: boolean;
+    /** The existing connector's name when it is to be renamed: the import takes it by this name, the update renames it. */
+    currentName?: string;
+    /** Take over an existing, unmanaged connector of this name at create (when it is made by hand after the preview). */
+    takeOver?: boolean;
   };
   /** The Exchange Online inbound connector; by default named after the certificate name. */
   inboundConnector?: {
     /** Connector name (at most 64 characters, one line); defaults to "Inbound from on-premises (<certificateName>)". */
     name?: string;
-    /** Take over an existing, unmanaged inbound connector of this name instead of refusing it. */
+    /** Import the existing inbound connector (Pulumi's import) instead of creating one. */
     adopt?: boolean;
+    /** The existing connector's name when it is to be renamed: the import takes it by this name, the update renames it. */
+    currentName?: string;
+    /** Take over an existing, unmanaged connector of this name at create (when it is made by hand after the preview). */
+    takeOver?: boolean;
   };
   /** Sender IPs for an IP-based (not recommended) or mixed connector. */
   senderIPAddresses?: string[];
@@ -109,7 +117,7 @@ export interface HybridOrganizationArgs {
     senderIPAddresses?: string[];
     /** Overrides the organization's Exchange Online connection for this tenant. */
     exchangeOnline?: ExchangeOnlineArgs;
-    /** Existing, unmanaged connectors of this tenant to take over by name (what `mailflow-guard plan` writes). */
+    /** Existing, unmanaged connectors of this tenant to take over by name at create (the root project's migration runbook changes them by hand first). */
     adopt?: AdoptArgs;
   }[];
   exchangeOnline: ExchangeOnlineArgs;

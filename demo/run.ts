@@ -188,7 +188,9 @@ async function migrationAct(): Promise<void> {
     must(mailflowGuard(["plan", ...live, "exports", "--output", "plan"], work), "mailflow-guard plan");
     const runbookFile = join(work, "plan", "runbook.md");
     process.stdout.write(`\n-> ${runbookFile.replace(`${ROOT}/`, "")} written; carrying it out step by step:\n`);
-    process.stdout.write(`\n-> the map today and after the plan, side by side: ${join(work, "plan", "report.html").replace(`${ROOT}/`, "")}\n`);
+    process.stdout.write(
+      `\n-> the map today and after the plan, side by side: ${join(work, "plan", "report.html").replace(`${ROOT}/`, "")}\n`,
+    );
 
     // Run from a copy of the root project, as an admin would with the generated config and certificates.
     const project = copyProject(ROOT, ROOT, join(dir, "project"), "dist/program/index.js");

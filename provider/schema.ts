@@ -156,7 +156,9 @@ const types = {
       sourceTransportServers: strings("Transport servers that send through this connector (Get-ExchangeServer names)."),
       fqdn: str("FQDN the servers announce on this connector; defaults to certificateName."),
       name: str('Connector name (at most 64 characters, one line); defaults to "Outbound to <tenant>".'),
-      adopt: bool("Import the existing Send Connector of this name instead of creating one."),
+      adopt: bool("Import the existing Send Connector (Pulumi's import) instead of creating one."),
+      currentName: str("The existing connector's name when it is to be renamed: the import takes it by this name, the update renames it."),
+      takeOver: bool("Take over an existing, unmanaged connector of this name at create (when it is made by hand after the preview)."),
     },
     required: ["sourceTransportServers"],
   },
@@ -165,12 +167,15 @@ const types = {
     description: "The Exchange Online inbound connector of a tenant path.",
     properties: {
       name: str('Connector name (at most 64 characters, one line); defaults to "Inbound from on-premises (<certificateName>)".'),
-      adopt: bool("Import the existing inbound connector of this name instead of creating one."),
+      adopt: bool("Import the existing inbound connector (Pulumi's import) instead of creating one."),
+      currentName: str("The existing connector's name when it is to be renamed: the import takes it by this name, the update renames it."),
+      takeOver: bool("Take over an existing, unmanaged connector of this name at create (when it is made by hand after the preview)."),
     },
   },
   "mailflow:exchange:Adopt": {
     type: "object",
-    description: "Existing connectors of a tenant to import (a brownfield migration; what mailflow-guard plan writes).",
+    description:
+      "Existing connectors of a tenant to take over by name at create (the root project's migration runbook changes them by hand first).",
     properties: {
       inboundConnector: str("Name of the tenant's existing OnPremises inbound connector."),
       sendConnector: str("Name of the existing on-premises Send Connector that becomes this tenant's own."),

@@ -48,6 +48,13 @@ function reference(key: string): string {
   return ["${", key, "}"].join("");
 }
 
+/** An existing connector is imported under its current name; the update that follows renames it when the plan does. */
+function adoption(connector: TenantPlan["send"] | TenantPlan["inbound"]): string[] {
+  if (!connector.adopt) return [];
+  const current = connector.current?.name;
+  return ["        adopt: true", ...(current !== undefined && current !== connector.name ? [`        currentName: ${y(current)}`] : [])];
+}
+
 function pairResource(plan: MigrationPlan, t: TenantPlan, name: string): string[] {
   return [
     `  ${name}:`,
@@ -63,10 +70,10 @@ function pairResource(plan: MigrationPlan, t: TenantPlan, name: string): string[
     "      sendConnector:",
     `        name: ${y(t.send.name)}`,
     `        sourceTransportServers: ${yList(plan.sourceTransportServers)}`,
-    ...(t.send.adopt ? ["        adopt: true"] : []),
+    ...adoption(t.send),
     "      inboundConnector:",
     `        name: ${y(t.inbound.name)}`,
-    ...(t.inbound.adopt ? ["        adopt: true"] : []),
+    ...adoption(t.inbound),
     "      exchangeOnline:",
     `        endpoint: ${reference("mailflow:endpoint")}`,
     `        token: ${reference("mailflow:token")}`,
@@ -83,8 +90,8 @@ export function renderProgram(plan: MigrationPlan, header: string): string {
   return `${[
     `# ${header}`,
     "# The healthy target: one certificate, one Send Connector and one certificate-based OnPremises",
-    "# inbound connector per tenant. `adopt: true` imports the existing connector of that name",
-    `# (${adopted.length} of them), and the same update changes what differs.`,
+    "# inbound connector per tenant. `adopt: true` imports the existing connector (by `currentName` where",
+    `# the plan renames it; ${adopted.length} of them), and the same update changes what differs.`,
     `name: ${PROJECT_NAME}`,
     "runtime: yaml",
     "description: The mail-flow migration mailflow-guard plan wrote (MC1226222)",

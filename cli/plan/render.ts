@@ -368,6 +368,7 @@ export function renderRunbook(
     `- The Exchange Online sessions sign in app-only with a certificate: an app registration with the Exchange.ManageAsApp permission and an Exchange administrator role in each tenant, its certificate in Cert:\\CurrentUser\\My. Set \`${APP_ID}\` (its application ID) and \`${APP_THUMBPRINT}\` (its certificate's thumbprint) once; each tenant gets a session of its own. To sign in as an admin instead, replace \`-AppId … -CertificateThumbprint …\` with \`-UserPrincipalName <admin>@<tenant>\`.`,
     `- The Exchange Management Shell commands name each server they act on (-Server); files go to ${plan.tenants.length > 0 ? `\`${share(plan.sourceTransportServers[0] as string)}\`` : "the first server"} (created below).`,
     `- Until step "Apply" the stack manages nothing, so the rollbacks before it are cmdlets; after it, changes and rollbacks go through ${stackFile} and \`pulumi up\` (a connector changed by hand would be changed back).`,
+    "- This runbook changes the connectors by hand in the cutover order, then lets the root project of a mailflow-guard checkout take them over. Without a checkout, or to let Pulumi make every connector change itself: `project/` beside this runbook is a Pulumi YAML project (`npm install`, then `pulumi preview --policy-pack …`) that imports the existing connectors with Pulumi's import and makes the whole change in one gated `pulumi up` (after step 1; see docs/provider.md in the package).",
     "",
   );
 

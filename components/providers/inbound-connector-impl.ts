@@ -233,18 +233,20 @@ export async function create(inputs: InboundConnectorInputs): Promise<pulumi.dyn
 }
 
 export async function diff(_id: string, olds: InboundConnectorOutputs, news: InboundConnectorInputs): Promise<pulumi.dynamic.DiffResult> {
-  const replaces = (["tenant", "name", "connectorType"] as const).filter(
+  // A new name is Set-InboundConnector -Name, in place; another tenant or type is another connector.
+  const replaces = (["tenant", "connectorType"] as const).filter(
     (key) => String(olds[key]).toLowerCase() !== String(news[key]).toLowerCase(),
   );
+  const renamed = olds.name !== news.name ? ["name"] : [];
   const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
   const changes = [
-    ...new Set<string>([...replaces, ...changed, ...metadataChanges(olds, news, INBOUND_METADATA), ...unmarked(olds, news)]),
+    ...new Set<string>([...replaces, ...renamed, ...changed, ...metadataChanges(olds, news, INBOUND_METADATA), ...unmarked(olds, news)]),
   ];
   return {
     changes: changes.length > 0,
     replaces: [...replaces],
     // Same name in the same tenant cannot exist twice: delete first when only the type changes.
-    deleteBeforeReplace: replaces.length > 0 && !replaces.includes("name") && !replaces.includes("tenant"),
+    deleteBeforeReplace: replaces.length > 0 && !replaces.includes("tenant"),
   };
 }
 
@@ -255,14 +257,19 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   const changed = SETTINGS.filter((setting) => !same(setting, olds[setting], news[setting]));
   // Only what state records changed (credentials, owner, the 0.1.x provider code): Exchange is left alone.
-  if (changed.length === 0 && unmarked(olds, news).length === 0)
+  const renamed = olds.name !== news.name;
+  if (changed.length === 0 && !renamed && unmarked(olds, news).length === 0)
     return { outs: outputsFrom(news, { Identity: olds.identity, Guid: olds.guid }, olds.comment) };
   const exo = client(news);
   if (changed.includes("tlsSenderCertificateName")) await verifyAcceptedDomain(exo, news);
   // A connector this stack imported is marked as its own in the same call that changes it.
   const marking = olds.comment === comment(news.owner) ? {} : { Comment: comment(news.owner) };
-  await exo.setInboundConnector(olds.identity || olds.name, { ...parametersFor(news, changed), ...marking });
-  return { outs: outputsFrom(news, { Identity: olds.identity, Guid: olds.guid }, comment(news.owner)) };
+  await exo.setInboundConnector(olds.identity || olds.name, {
+    ...(renamed ? { Name: news.name } : {}),
+    ...parametersFor(news, changed),
+    ...marking,
+  });
+  return { outs: outputsFrom(news, { Identity: renamed ? news.name : olds.identity, Guid: olds.guid }, comment(news.owner)) };
 }
 
 /** `pulumi import` IDs of inbound connectors: the tenant and the connector's identity (its name or GUID). */

@@ -170,13 +170,18 @@ function comparable(value: unknown): string {
 export async function diff(_id: string, olds: SendConnectorOutputs, news: SendConnectorInputs): Promise<pulumi.dynamic.DiffResult> {
   const changed: string[] = COMPARED.filter((key) => comparable(olds[key]) !== comparable(news[key]));
   changed.push(...metadataChanges(olds, news, SEND_METADATA), ...unmarked(olds, news));
-  const replaces = olds.name.toLowerCase() !== news.name.toLowerCase() ? ["name"] : [];
-  return { changes: changed.length > 0 || replaces.length > 0, replaces, deleteBeforeReplace: false };
+  // A new name is Set-SendConnector -Name, in place.
+  if (olds.name !== news.name) changed.push("name");
+  return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
 }
 
 export async function update(_id: string, olds: SendConnectorOutputs, news: SendConnectorInputs): Promise<pulumi.dynamic.UpdateResult> {
   // Only what state records changed (shell, owner, the 0.1.x provider code): Exchange is left alone.
-  if (COMPARED.every((key) => comparable(olds[key]) === comparable(news[key])) && unmarked(olds, news).length === 0)
+  if (
+    olds.name === news.name &&
+    COMPARED.every((key) => comparable(olds[key]) === comparable(news[key])) &&
+    unmarked(olds, news).length === 0
+  )
     return { outs: outputs(news, olds.identity, olds.script ?? "", olds.comment) };
   // The Comment as Exchange has it (an imported connector's may be empty); the script marks it as this stack's.
   const { comment: _ours, ...rest } = spec(olds);

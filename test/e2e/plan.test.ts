@@ -154,8 +154,9 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
         .map((c) => [c.Name, c.AddressSpaces])
         .sort(),
       [
-        ["Outbound to Office 365", ["SMTP:adatum.mail.onmicrosoft.com;1"]],
-        ["Outbound to contoso and fabrikam", ["SMTP:contoso.mail.onmicrosoft.com;1"]],
+        // The shared ones narrowed to one tenant and renamed in place by the update after their import.
+        ["Outbound to adatum.onmicrosoft.com", ["SMTP:adatum.mail.onmicrosoft.com;1"]],
+        ["Outbound to contoso.onmicrosoft.com", ["SMTP:contoso.mail.onmicrosoft.com;1"]],
         ["Outbound to fabrikam.onmicrosoft.com", ["SMTP:fabrikam.mail.onmicrosoft.com;1"]],
         ["Outbound to litware.onmicrosoft.com", ["SMTP:litware.mail.onmicrosoft.com;1"]],
       ],

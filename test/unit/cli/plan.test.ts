@@ -640,7 +640,7 @@ describe("mailflow-guard plan: the command", () => {
     assert.equal(code, 0, stderr);
     assert.equal(
       stdout,
-      "Plan for 1 tenants: 3 changes, 1 certificate request. Written to plan: runbook.md, plan.json, Pulumi.migration.yaml.\n",
+      "Plan for 1 tenants: 3 changes, 1 certificate request. Written to plan: runbook.md, plan.json, Pulumi.migration.yaml, report.html, project/ (a Pulumi YAML project).\n",
     );
     const json = JSON.parse(readFileSync(join(dir, "plan", "plan.json"), "utf8"));
     assert.deepEqual(json.sourceTransportServers, ["EX01", "EX02"]);
