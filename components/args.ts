@@ -112,7 +112,11 @@ export const OnPremisesArgsSchema = z
  * trace and every field of the component object (~70 lines). A person needs the message only.
  */
 export function argumentError(message: string, parent: pulumi.Resource): pulumi.ResourceError {
-  return new pulumi.ResourceError(message, parent, true);
+  const error = new pulumi.ResourceError(message, parent, true);
+  // Thrown inside an apply (the Exchange Online check before a pair is created), the SDK reports the
+  // error with its stack: the message is all a person needs.
+  error.stack = message;
+  return error;
 }
 
 /** Parses component args; on failure a ResourceError lists every problem under the component's name. */
