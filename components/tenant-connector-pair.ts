@@ -223,7 +223,16 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     );
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,
-      { ...plan.inbound, connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, plan.cloud)) },
+      {
+        ...plan.inbound,
+        connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, plan.cloud)),
+        // Checked by the delete of this connector, which comes first, so that a destroy never stops half-way.
+        pairedSendConnector: pulumi.secret({
+          name: plan.send.name,
+          shell: parsed.onPremises?.shell ?? [],
+          shellEnv: parsed.onPremises?.shellEnv ?? {},
+        }),
+      },
       // The on-premises side must be able to send with the certificate before Exchange Online requires it.
       { parent: this, dependsOn: [this.sendConnector], ...(plan.imports.inbound ? { import: plan.imports.inbound } : {}) },
     );

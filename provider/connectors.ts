@@ -44,6 +44,7 @@ const InboundInputsSchema = InboundConnectorSchema.pick({
   owner: z.string().optional(),
   adopt: z.boolean().optional(),
   connection: z.unknown().optional(),
+  pairedSendConnector: z.unknown().optional(),
 });
 
 /** Inputs of mailflow:exchange:SendConnector, with New-SendConnector's defaults. */
@@ -152,5 +153,5 @@ function handler(
   };
 }
 
-export const inboundConnector = handler(inbound, InboundInputsSchema, ["connection"], connectionFailures);
+export const inboundConnector = handler(inbound, InboundInputsSchema, ["connection", "pairedSendConnector"], connectionFailures);
 export const sendConnector = handler(send, SendInputsSchema, ["shellEnv"], () => []);

@@ -49,6 +49,13 @@ const inboundProperties: Record<string, Property> = {
   connection: ref("ExchangeOnline", "How to reach Exchange Online; without it, the MAILFLOW_GUARD_EXO_* environment variables of pulumi.", {
     secret: true,
   }),
+  pairedSendConnector: {
+    type: "object",
+    additionalProperties: { $ref: "pulumi.json#/Any" },
+    description:
+      "The same tenant path's Send Connector ({name, shell, shellEnv}); delete checks it can be deleted next before deleting this one.",
+    secret: true,
+  },
 };
 
 const sendProperties: Record<string, Property> = {

@@ -46,6 +46,11 @@ export interface InboundConnectorInputs {
   adopt?: boolean;
   /** How to reach Exchange Online; absent in the state of an imported connector (then the environment says). */
   connection?: unknown;
+  /**
+   * The on-premises Send Connector of the same tenant path and how to reach it (a pair's): delete
+   * checks it can be deleted next before deleting this one, so a destroy never stops half-way.
+   */
+  pairedSendConnector?: { name: string; shell: string[]; shellEnv: Record<string, string> };
 }
 
 export interface InboundConnectorOutputs extends InboundConnectorInputs {
@@ -326,6 +331,16 @@ export async function remove(_id: string, props: InboundConnectorOutputs): Promi
   const exo = client(props);
   const live = await exo.getInboundConnector(props.identity || props.name);
   if (!live) return;
+  const paired = props.pairedSendConnector;
+  if (paired) {
+    // The pair's Send Connector is deleted after this one: if on-premises Exchange cannot be reached, stop before either.
+    const { unreachable } = await import("./send-connector-impl");
+    const reason = await unreachable(paired);
+    if (reason !== undefined)
+      throw new Error(
+        `Not deleting inbound connector "${props.name}" of tenant "${props.tenant}": its pair's Send Connector "${paired.name}" is deleted next and on-premises Exchange cannot be reached (${reason}). Fix onPremises.shell (or its shellEnv) and run the destroy again; nothing of this pair was deleted.`,
+      );
+  }
   if (!mayDelete(live.Comment, props)) {
     // Someone else's connector with this name now: leave it alone.
     throw new Error(
@@ -368,7 +383,14 @@ export function ownershipChanged(props: { owner?: string; comment?: string }): s
  * connector: the import reads Exchange only) is no change, so an import that matches the program
  * previews clean. 0.1.x state, which carries its provider's code, is rewritten once.
  */
-export const INBOUND_METADATA = ["acceptedDomains", "owner", "addOnService", "certificateThumbprint", "connection"] as const;
+export const INBOUND_METADATA = [
+  "acceptedDomains",
+  "owner",
+  "addOnService",
+  "certificateThumbprint",
+  "connection",
+  "pairedSendConnector",
+] as const;
 
 export function metadataChanges(olds: object, news: object, keys: readonly string[]): string[] {
   const old = olds as Record<string, unknown>;

@@ -40,7 +40,7 @@ export class InboundConnector extends pulumi.CustomResource {
       pulumi.mergeOptions(opts, {
         version: PACKAGE_VERSION,
         aliases: [{ type: LEGACY_INBOUND_CONNECTOR_TYPE }],
-        additionalSecretOutputs: ["connection"],
+        additionalSecretOutputs: ["connection", "pairedSendConnector"],
       }),
     );
   }

@@ -95,6 +95,19 @@ function isNotFound(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether the on-premises shell can read this Send Connector now (it may not exist: that is fine).
+ * Returns the reason it cannot, for a pair's delete to stop before either side is touched.
+ */
+export async function unreachable(inputs: Pick<SendConnectorInputs, "name"> & Partial<SendConnectorInputs>): Promise<string | undefined> {
+  try {
+    await get(inputs);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.split("\n")[0];
+  }
+}
+
 async function get(inputs: Pick<SendConnectorInputs, "name"> & Partial<SendConnectorInputs>): Promise<SendConnectorOutput | undefined> {
   try {
     return parseSendConnectorOutput(await run(inputs, getSendConnectorScript(inputs.name)));

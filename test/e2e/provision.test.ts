@@ -171,6 +171,27 @@ describe("provisioning through `pulumi up` against the local Exchange Online sta
     );
   });
 
+  it("a destroy that on-premises Exchange would stop half-way deletes nothing, and says why", async () => {
+    // The pairs' inbound connectors (an add-on relay has no Send Connector, so nothing to stop it).
+    const pairs = () =>
+      Object.keys(TENANTS).flatMap((t) =>
+        connectors(t as keyof typeof TENANTS).filter((c) => c.Name.startsWith("Inbound from on-premises")),
+      );
+    const before = { inbound: pairs().length, send: sendConnectors().length };
+    // The on-premises shell cannot run (its state, the stand-in's "server", is not given).
+    const broken = await workspace.pulumi(["destroy", "--yes", "--skip-preview", "--stack", stack], project, {
+      MFG_FAKE_EXCHANGE_SHELL_STATE: "",
+    });
+    assert.notEqual(broken.code, 0, broken.output);
+    assert.match(
+      broken.output,
+      /Not deleting inbound connector "[^"]+" of tenant "[a-z]+\.onmicrosoft\.com": its pair's Send Connector "Outbound to [a-z]+\.onmicrosoft\.com" is deleted next and on-premises Exchange cannot be reached \(.+\)\. Fix onPremises\.shell \(or its shellEnv\) and run the destroy again; nothing of this pair was deleted\./,
+    );
+    assert.ok(before.inbound > 0);
+    assert.equal(pairs().length, before.inbound, "an inbound connector of a pair was deleted before the destroy stopped");
+    assert.equal(sendConnectors().length, before.send);
+  });
+
   it("destroys only what the stack created", async () => {
     const result = await run(["destroy", "--yes", "--skip-preview"]);
     assert.equal(result.code, 0, result.output);
