@@ -88,7 +88,8 @@ function measuredPreview(cwd: string, env: NodeJS.ProcessEnv, pack: boolean): Pr
         const mib = rssMiB(pid);
         if (mib === undefined) continue;
         const kind = role(command);
-        const entry = (peaks[kind] ??= { mib: 0, pids: new Set() });
+        const entry = peaks[kind] ?? { mib: 0, pids: new Set<number>() };
+        peaks[kind] = entry;
         entry.pids.add(pid);
         entry.mib = Math.max(entry.mib, mib);
       }
