@@ -147,6 +147,7 @@ describe("Pulumi YAML: the packed package in a fresh project outside the checkou
     const up = await gated(["up", "--yes", "--skip-preview"]);
     assert.equal(up.code, 0, up.output);
     assert.match(up.output, /\+ 7 created/);
+    assert.equal(up.output.includes(TOKEN), false, "the token is in the output");
     assert.deepEqual(
       Object.entries(exo().tenants).map(([tenant, t]) => [tenant, t.inboundConnectors.map((c) => c.Name)]),
       [
