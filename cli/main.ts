@@ -10,6 +10,7 @@ import {
   type Finding,
   type Inventory,
   InputError,
+  nearest,
   type OrgAssignments,
   OrgAssignmentsSchema,
   PackConfigError,
@@ -19,6 +20,7 @@ import {
 import { CLOUD_NAMES, CLOUDS, type Cloud, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
 import { Collection, readPath } from "./collect";
 import { UsageError } from "./errors";
+import { checkOutputFile, outputWriteError } from "./output-path";
 import { type LiveReaderFactory, readLiveTenants, validateLiveOptions } from "./live";
 import { planCommand } from "./plan/command";
 import {
@@ -50,6 +52,7 @@ export const ORG_ASSIGNMENT_POLICIES = ["certificate-not-shared-across-tenants",
 /** Rules whose findings are conflicts between tenants. */
 const CROSS_TENANT_RULES = new Set<string>([...ORG_ASSIGNMENT_POLICIES, "send-connector-per-tenant"]);
 const PROGRESS_EVERY = 500;
+const COMMANDS: readonly string[] = ["audit", "inventory", "plan"];
 
 export function version(): string {
   for (const candidate of [join(__dirname, "..", "..", "package.json"), join(__dirname, "..", "package.json")]) {
@@ -97,7 +100,10 @@ function parse<T extends typeof COMMON_OPTIONS | typeof AUDIT_OPTIONS | typeof P
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    if (unknown === undefined) throw new UsageError((error as Error).message);
+    const guess = nearest(unknown.replace(/^-+/, ""), Object.keys(options));
+    throw new UsageError(`unknown option "${unknown}".${guess ? ` Did you mean "--${guess}"?` : ""}`);
   }
 }
 
@@ -215,7 +221,15 @@ function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: n
 
 function write(output: string | undefined, text: string, io: CliIo): void {
   if (output === undefined) io.stdout(text);
-  else writeFileSync(resolve(io.cwd, output), text);
+  else {
+    try {
+      writeFileSync(resolve(io.cwd, output), text);
+    } catch (error) {
+      // The report is kept: it goes to stdout, and the failed write is the error.
+      io.stdout(text);
+      throw outputWriteError(output, error);
+    }
+  }
 }
 
 async function audit(args: string[], io: CliIo): Promise<number> {
@@ -226,6 +240,7 @@ async function audit(args: string[], io: CliIo): Promise<number> {
   }
   const format = oneOf("format", values.format, ["text", "json", "sarif"] as const, "text");
   const failOn = oneOf("fail-on", values["fail-on"], ["mandatory", "advisory"] as const, "mandatory");
+  if (values.output !== undefined) checkOutputFile(values.output, resolve(io.cwd, values.output));
   const config = loadConfig(values.config, values.now, io);
   const gathered = await gather(values, positionals, io);
   const findings = evaluate(gathered.inventory, config);
@@ -301,6 +316,7 @@ async function inventoryCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(`${INVENTORY_USAGE}\n`);
     return 0;
   }
+  if (values.output !== undefined) checkOutputFile(values.output, resolve(io.cwd, values.output));
   const config = loadConfig(values.config, values.now, io);
   const gathered = await gather(values, positionals, io);
   const orgAssignments = buildOrgAssignments(gathered.inventory);
@@ -319,7 +335,7 @@ async function inventoryCommand(args: string[], io: CliIo): Promise<number> {
   }
   const tenantCount = Object.keys(orgAssignments.tenants).length;
   io.stderr(
-    `Inventory: ${tenantCount} tenants, ${gathered.collection.filesRead.length} files read, ${gathered.collection.notRead.length} inputs not read, ${conflicts.length} cross-tenant conflicts.\n`,
+    `Inventory: ${tenantCount} tenants, ${gathered.collection.filesRead.length} files read, ${gathered.collection.notRead.length} inputs not read, ${conflicts.length} cross-tenant ${conflicts.length === 1 ? "conflict" : "conflicts"}.\n`,
   );
   return gathered.collection.problems.length > 0 ? 2 : conflicts.length > 0 ? 1 : 0;
 }
@@ -328,6 +344,8 @@ async function inventoryCommand(args: string[], io: CliIo): Promise<number> {
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // "help audit" is "audit --help".
+    if (command === "help" && rest[0] !== undefined && COMMANDS.includes(rest[0])) return await run([rest[0], "--help"], io);
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       (command === undefined ? io.stderr : io.stdout)(`${MAIN_USAGE}\n`);
       return command === undefined ? 2 : 0;

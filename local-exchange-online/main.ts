@@ -3,7 +3,7 @@
  * CLI entry for Local Exchange Online — a local stand-in for Exchange Online, not Microsoft's
  * service.
  *
- *   node dist/local-exchange-online/main.js --port 0 --state <file> --seed <json file> [--ready-file <path>]
+ *   mailflow-guard-local-exo --port 0 --state <file> --seed <json file> [--ready-file <path>]
  *
  * Prints `LOCAL_EXO_URL=http://127.0.0.1:<port>` on stdout once listening (and writes the URL
  * to --ready-file), logs to stderr, and shuts down cleanly on SIGTERM/SIGINT.
@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { type LocalExchangeOnline, loadSeedFile, STAND_IN_NOTICE, startLocalExchangeOnline } from "./server";
 
-const USAGE = `Usage: main.js [--port <n>] [--state <file>] [--seed <json file>] [--ready-file <path>] [--page-size <n>] [--token <expected bearer token>]
+const USAGE = `Usage: mailflow-guard-local-exo [--port <n>] [--state <file>] [--seed <json file>] [--ready-file <path>] [--page-size <n>] [--token <expected bearer token>]
 
 Local Exchange Online: ${STAND_IN_NOTICE}.
   --port        TCP port on 127.0.0.1 (default 0: pick a free port)

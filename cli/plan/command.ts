@@ -4,6 +4,7 @@ import type { EngineConfigInput, Inventory } from "../../policy/src/engine";
 import { CLOUD_NAMES, type Cloud, cloudsOfTenant } from "../../policy/src/engine/clouds";
 import type { Collection } from "../collect";
 import { UsageError } from "../errors";
+import { checkOutputFolder, outputWriteError } from "../output-path";
 import { PLAN_USAGE } from "../usage";
 import { planMigration, PlanRefusal } from "./planner";
 import { renderPlanJson, renderRunbook, renderStackConfig } from "./render";
@@ -40,6 +41,7 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
   const stack = (values.stack as string | undefined) ?? "migration";
   if (!STACK_NAME.test(stack))
     throw new UsageError(`--stack "${stack}" is not a stack name. Use letters, digits, "-", "_" and "." only, e.g. migration`);
+  checkOutputFolder(output, resolve(io.cwd, output));
   const engineConfig = deps.loadConfig();
   const { collection, inventory, cloud } = await deps.gather();
   if (collection.problems.length > 0) {
@@ -90,8 +92,12 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
   ];
   // Everything is rendered before the first write: a refusal or a bug leaves no half-written plan.
   const dir = resolve(io.cwd, output);
-  mkdirSync(dir, { recursive: true });
-  for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of files) writeFileSync(join(dir, name), text);
+  } catch (error) {
+    throw outputWriteError(output, error);
+  }
   const requests = plan.tenants.filter((t) => t.certificate.kind === "request").length;
   io.stdout(
     plan.changes === 0
