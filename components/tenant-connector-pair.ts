@@ -15,6 +15,7 @@ import {
   fqdnArg,
   OnPremisesArgsSchema,
   parseArgs,
+  resolvedConnectionCheck,
   TenantArgsSchema,
   transportServers,
 } from "./args";
@@ -96,7 +97,11 @@ export function planPair(name: string, args: Parsed): PairPlan {
     acceptedDomains: args.tenant.acceptedDomains,
     name:
       args.inboundConnector?.name ??
-      derivedConnectorName((value) => `Inbound from on-premises (${value})`, "certificateName", certificateName),
+      derivedConnectorName((value) => `Inbound from on-premises (${value})`, "certificateName", certificateName, {
+        field: "certificateName",
+        value: certificateName,
+        override: "inboundConnector.name",
+      }),
     connectorType: "OnPremises",
     tlsSenderCertificateName: certificateName,
     senderIPAddresses: args.senderIPAddresses ?? [],
@@ -111,7 +116,13 @@ export function planPair(name: string, args: Parsed): PairPlan {
     ...(args.inboundConnector?.adopt ? { adopt: true } : {}),
   };
   const send: PairPlan["send"] = {
-    name: args.sendConnector.name ?? `Outbound to ${tenant}`,
+    name:
+      args.sendConnector.name ??
+      derivedConnectorName((value) => `Outbound to ${value}`, "tenant.name", tenant, {
+        field: "tenant.name",
+        value: tenant,
+        override: "sendConnector.name",
+      }),
     tenants: [tenant],
     addressSpaces: [routingDomainFor(tenant, cloud) ?? tenant],
     smartHosts: [tenantSmartHost(tenant, cloud)],
@@ -215,7 +226,12 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
     );
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,
-      { ...plan.inbound, connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, plan.cloud)) },
+      {
+        ...plan.inbound,
+        connection: pulumi.secret(
+          withCloudDefaults(parsed.exchangeOnline, plan.cloud, resolvedConnectionCheck("TenantConnectorPair", name, this)),
+        ),
+      },
       // The on-premises side must be able to send with the certificate before Exchange Online requires it.
       { parent: this, dependsOn: [this.sendConnector] },
     );

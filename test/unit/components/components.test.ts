@@ -98,22 +98,20 @@ describe("TenantConnectorPair", () => {
     assert.deepEqual(customTypes(), []);
   });
 
-  it("refuses a certificate name that makes the inbound connector's name longer than Exchange allows", () => {
+  it("shortens a certificate name that would make the inbound connector's name longer than Exchange allows", async () => {
     const long = `relay.${"a".repeat(40)}.contoso.com`;
     const pem = makeCertificatePem({ dnsNames: [long] });
-    assert.throws(
-      () =>
-        new TenantConnectorPair("long", {
-          ...contoso(),
-          tenant: { name: "contoso.onmicrosoft.com", acceptedDomains: [long] },
-          certificate: { pem },
-          certificateName: long,
-        }),
-      {
-        message: `Invalid arguments for TenantConnectorPair "long":\n'certificateName' "${long}" makes the connector name "Inbound from on-premises (<certificateName>)" 85 characters long; Exchange connector names are at most 64, so certificateName can have at most 37 characters here.`,
-      },
-    );
-    assert.deepEqual(customTypes(), []);
+    new TenantConnectorPair("long", {
+      ...contoso(),
+      tenant: { name: "contoso.onmicrosoft.com", acceptedDomains: [long] },
+      certificate: { pem },
+      certificateName: long,
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const inbound = registered.find((r) => r.name === "long-inbound")?.inputs ?? {};
+    assert.equal(inbound.name, "Inbound from on-premises (relay.aaaaaaaaaaaaaaaaaaaaaaaa~09805f)");
+    assert.equal((inbound.name as string).length, 64);
+    assert.equal(inbound.tlsSenderCertificateName, long);
   });
 
   it("refuses a PEM that holds a private key", () => {
