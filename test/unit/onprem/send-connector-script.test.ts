@@ -425,7 +425,8 @@ describe("runPowerShell", () => {
 
   test("a command that can't start is reported", async () => {
     await assert.rejects(runPowerShell("", { command: ["/nonexistent/pwsh", "-Command", "-"] }), {
-      message: 'PowerShell command "/nonexistent/pwsh" could not be started: spawn /nonexistent/pwsh ENOENT (no such program; check onPremises.shell: ["/nonexistent/pwsh","-Command","-"])',
+      message:
+        'PowerShell command "/nonexistent/pwsh" could not be started: spawn /nonexistent/pwsh ENOENT (no such program; check onPremises.shell: ["/nonexistent/pwsh","-Command","-"])',
     });
   });
 
