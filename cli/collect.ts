@@ -15,7 +15,7 @@ import {
   readSendConnectors,
 } from "../policy/src/sources/exchange";
 
-/** The export file names an admin writes (README: "Exports an admin runs"). */
+/** The export file names an admin writes (docs/audit.md: "Exports an admin runs"). */
 export const EXPORT_FILES = {
   acceptedDomains: "AcceptedDomain.json",
   inboundConnectors: "InboundConnector.json",
