@@ -1,3 +1,8 @@
+// As the CLI does (cli/main.ts): compiled code kept on disk, before the engine's modules load.
+import { enableCompileCache } from "node:module";
+
+enableCompileCache?.();
+
 import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { evaluate, parseInventory } from "../policy/src/engine";

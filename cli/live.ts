@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { RequestPacer, TokenProvider } from "../components/exo/client";
 import type { InboundConnector, Tenant } from "../policy/src/engine";
+import { containsPrivateKey, secretShape } from "../policy/src/engine/secret-shape";
 import { decodeExportText, formatProblem, readAcceptedDomains, readInboundConnectors } from "../policy/src/sources/exchange";
 import { type Collection, displayPath } from "./collect";
 import { UsageError } from "./errors";
@@ -100,12 +101,11 @@ export function noteTenantList(list: TenantList, collection: Collection, warn: (
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
- * True when a --token-env argument is not a variable name: a JWT (dots, dashes), or a long mix of
- * lower case, upper case and digits, which is what opaque tokens look like and names never do.
+ * True when a --token-env argument is not a variable name: anything shaped like a secret (a JWT,
+ * hex of a key's length, base64, a PEM block), or anything a shell would not take as a name.
  */
 export function looksLikeAValue(text: string): boolean {
-  if (!VARIABLE_NAME.test(text)) return true;
-  return text.length >= 24 && /[a-z]/.test(text) && /[A-Z]/.test(text) && /\d/.test(text);
+  return !VARIABLE_NAME.test(text) || secretShape(text) !== undefined;
 }
 
 /** Checks the authentication options once, before any tenant is read. */
@@ -138,6 +138,23 @@ export function validateLiveOptions(options: LiveOptions, env: NodeJS.ProcessEnv
     ["--private-key-file", options.privateKeyFile],
   ] as const) {
     if (value === undefined) throw new UsageError(`--live with app-only sign-in needs ${flag}`);
+  }
+  // The two files are checked here, once, so a swapped pair is one line naming the flag.
+  if (containsPrivateKey(readOption("--certificate-file", options.certificateFile as string)))
+    throw new UsageError(
+      `--certificate-file ${options.certificateFile}: this is a private key, not a certificate. Give the certificate (-----BEGIN CERTIFICATE-----) to --certificate-file and the key to --private-key-file`,
+    );
+  if (!containsPrivateKey(readOption("--private-key-file", options.privateKeyFile as string)))
+    throw new UsageError(
+      `--private-key-file ${options.privateKeyFile}: holds no private key (-----BEGIN PRIVATE KEY-----). Give the app's private key in PEM form`,
+    );
+}
+
+function readOption(flag: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
 }
 

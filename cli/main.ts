@@ -1,4 +1,10 @@
 #!/usr/bin/env node
+// Start-up is most of a small audit: V8's compiled code for zod and the engine is kept on disk
+// (Node's module compile cache) so that later runs skip compiling it. First, before the imports load them.
+import { enableCompileCache } from "node:module";
+
+enableCompileCache?.();
+
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,6 +16,7 @@ import {
   type Finding,
   type Inventory,
   InputError,
+  nearest,
   type OrgAssignments,
   OrgAssignmentsSchema,
   PackConfigError,
@@ -19,9 +26,9 @@ import {
 import { CLOUD_NAMES, CLOUDS, type Cloud, DEFAULT_CLOUD } from "../policy/src/engine/clouds";
 import { Collection, readPath } from "./collect";
 import { UsageError } from "./errors";
+import { checkOutputFile, outputWriteError } from "./output-path";
 import { type LiveReaderFactory, liveArguments, noteTenantList, readLiveTenants, validateLiveOptions } from "./live";
 import { formatLiveSummary, type LiveSummary } from "./live/summary";
-import { planCommand } from "./plan/command";
 import {
   type AuditReport,
   countFindings,
@@ -51,6 +58,7 @@ export const ORG_ASSIGNMENT_POLICIES = ["certificate-not-shared-across-tenants",
 /** Rules whose findings are conflicts between tenants. */
 const CROSS_TENANT_RULES = new Set<string>([...ORG_ASSIGNMENT_POLICIES, "send-connector-per-tenant"]);
 const PROGRESS_EVERY = 500;
+const COMMANDS: readonly string[] = ["audit", "inventory", "plan"];
 
 export function version(): string {
   for (const candidate of [join(__dirname, "..", "..", "package.json"), join(__dirname, "..", "package.json")]) {
@@ -102,7 +110,10 @@ function parse<T extends typeof COMMON_OPTIONS | typeof AUDIT_OPTIONS | typeof P
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1];
+    if (unknown === undefined) throw new UsageError((error as Error).message);
+    const guess = nearest(unknown.replace(/^-+/, ""), Object.keys(options));
+    throw new UsageError(`unknown option "${unknown}".${guess ? ` Did you mean "--${guess}"?` : ""}`);
   }
 }
 
@@ -236,7 +247,15 @@ function summarize(gathered: Gathered, findings: readonly Finding[], exitCode: n
 
 function write(output: string | undefined, text: string, io: CliIo): void {
   if (output === undefined) io.stdout(text);
-  else writeFileSync(resolve(io.cwd, output), text);
+  else {
+    try {
+      writeFileSync(resolve(io.cwd, output), text);
+    } catch (error) {
+      // The report is kept: it goes to stdout, and the failed write is the error.
+      io.stdout(text);
+      throw outputWriteError(output, error);
+    }
+  }
 }
 
 async function audit(args: string[], io: CliIo): Promise<number> {
@@ -247,6 +266,7 @@ async function audit(args: string[], io: CliIo): Promise<number> {
   }
   const format = oneOf("format", values.format, ["text", "json", "sarif", "html"] as const, "text");
   const failOn = oneOf("fail-on", values["fail-on"], ["mandatory", "advisory"] as const, "mandatory");
+  if (values.output !== undefined) checkOutputFile(values.output, resolve(io.cwd, values.output));
   const config = loadConfig(values.config, values.now, io);
   const gathered = await gather(values, positionals, io);
   const findings = evaluate(gathered.inventory, config);
@@ -328,6 +348,7 @@ async function inventoryCommand(args: string[], io: CliIo): Promise<number> {
     io.stdout(`${INVENTORY_USAGE}\n`);
     return 0;
   }
+  if (values.output !== undefined) checkOutputFile(values.output, resolve(io.cwd, values.output));
   const config = loadConfig(values.config, values.now, io);
   const gathered = await gather(values, positionals, io);
   const orgAssignments = buildOrgAssignments(gathered.inventory);
@@ -346,7 +367,7 @@ async function inventoryCommand(args: string[], io: CliIo): Promise<number> {
   }
   const tenantCount = Object.keys(orgAssignments.tenants).length;
   io.stderr(
-    `Inventory: ${tenantCount} tenants, ${gathered.collection.filesRead.length} files read, ${gathered.collection.notRead.length} inputs not read, ${conflicts.length} cross-tenant conflicts${gathered.live ? `; ${formatLiveSummary(gathered.live)}` : ""}.\n`,
+    `Inventory: ${tenantCount} tenants, ${gathered.collection.filesRead.length} files read, ${gathered.collection.notRead.length} inputs not read, ${conflicts.length} cross-tenant ${conflicts.length === 1 ? "conflict" : "conflicts"}${gathered.live ? `; ${formatLiveSummary(gathered.live)}` : ""}.\n`,
   );
   return gathered.collection.problems.length > 0 ? 2 : conflicts.length > 0 ? 1 : 0;
 }
@@ -355,6 +376,8 @@ async function inventoryCommand(args: string[], io: CliIo): Promise<number> {
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // "help audit" is "audit --help".
+    if (command === "help" && rest[0] !== undefined && COMMANDS.includes(rest[0])) return await run([rest[0], "--help"], io);
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       (command === undefined ? io.stderr : io.stdout)(`${MAIN_USAGE}\n`);
       return command === undefined ? 2 : 0;
@@ -367,6 +390,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (command === "inventory") return await inventoryCommand(rest, io);
     if (command === "plan") {
       const { values, positionals } = parse(rest, PLAN_OPTIONS);
+      // Loaded only for plan: an audit does not pay for the planner and its renderers.
+      const { planCommand } = require("./plan/command") as typeof import("./plan/command");
       return await planCommand({
         io,
         values,

@@ -157,9 +157,11 @@ export function formatText(report: AuditReport, inventory: Inventory): string {
     for (const { input, reason } of report.summary.skippedOnPurpose) lines.push(`  ${input}: ${reason}`);
     lines.push("");
   }
-  if (report.summary.inputsNotRead.length > 0) {
+  // An input whose problem is listed above is not named a second time.
+  const notRead = report.summary.inputsNotRead.filter(({ input }) => !report.problems.some((p) => p.startsWith(`${input}: `)));
+  if (notRead.length > 0) {
     lines.push(`${SECTION.notRead}:`);
-    for (const { input, reason } of report.summary.inputsNotRead) lines.push(`  ${input}: ${reason}`);
+    for (const { input, reason } of notRead) lines.push(`  ${input}: ${reason}`);
     lines.push("");
   }
   lines.push(summaryLine(report.summary));

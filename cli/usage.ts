@@ -8,7 +8,7 @@ Commands:
   inventory  Build the org-wide certificate/IP/send-connector assignment table as policy-pack config
   plan       Turn an audited organization into a gated Pulumi stack config, certificate requests and a cutover runbook
 
-Run "mailflow-guard <command> --help" for the options of a command.`;
+Run "mailflow-guard <command> --help" (or "mailflow-guard help <command>") for the options of a command.`;
 
 const INPUTS = `Inputs (any number, mixed):
   <dir>                      Export folder: one sub-folder per tenant named after its initial domain
@@ -35,7 +35,7 @@ const INPUTS = `Inputs (any number, mixed):
   --config <file>            The policy-pack config file (--policy-pack-config), read as the pack reads
                              it: levels by policy name, settings under their policy, e.g.
                              {"certificate-validity": {"expiryWarningDays": 30}}; "inventory" writes one.
-  --add-on-connector <name> Inbound connector (by name) of an add-on service relaying through Exchange
+  --add-on-connector <name>  Inbound connector (by name) of an add-on service relaying through Exchange
                              Online (signature service, CRM, gateway); repeatable. Exchange does not
                              record this, and such a path has no on-premises Send Connector.
   --now <ISO date>           Evaluate as of this date (certificate expiry).

@@ -11,6 +11,7 @@ import {
   derivedConnectorName,
   ExchangeOnlineArgsSchema,
   parseArgs,
+  resolvedConnectionCheck,
   TenantArgsSchema,
 } from "./args";
 import { CloudArgSchema, tenantCloud, withCloudDefaults } from "./cloud";
@@ -31,6 +32,14 @@ export const AddOnServiceRelayArgsSchema = z
     certificateName: z.string({ error: "certificateName must be a plain string such as s5hg3dcg.smtp.vendor.example" }),
     /** Only if the service also requires IP restriction; certificate-based is what Microsoft recommends. */
     senderIPAddresses: z.array(z.string()).optional(),
+    /** The Exchange Online inbound connector; by default named "<service> relay (<certificateName>)". */
+    inboundConnector: z
+      .object({
+        /** Connector name (at most 64 characters, one line). */
+        name: connectorName("inboundConnector.name").optional(),
+      })
+      .strict()
+      .optional(),
     exchangeOnline: ExchangeOnlineArgsSchema,
     /** The tenant's Microsoft 365 cloud (Connect-ExchangeOnline -ExchangeEnvironmentName); default O365Default. */
     cloud: CloudArgSchema,
@@ -61,7 +70,13 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
       inbound = {
         tenant: normalizeDomain(parsed.tenant.name, "tenant.name"),
         acceptedDomains: parsed.tenant.acceptedDomains,
-        name: derivedConnectorName((value) => `${parsed.service} relay (${value})`, "certificateName", certificateName),
+        name:
+          parsed.inboundConnector?.name ??
+          derivedConnectorName((value) => `${parsed.service} relay (${value})`, "certificateName", certificateName, {
+            field: "service",
+            value: parsed.service,
+            override: "inboundConnector.name",
+          }),
         connectorType: "OnPremises",
         tlsSenderCertificateName: certificateName,
         senderIPAddresses: parsed.senderIPAddresses ?? [],
@@ -82,7 +97,12 @@ export class AddOnServiceRelay extends pulumi.ComponentResource {
     checkBeforeCreate([{ type: INBOUND_CONNECTOR_TYPE, name: `${name}-inbound`, props: { ...inbound } }], "AddOnServiceRelay", name, this);
     this.inboundConnector = new InboundConnector(
       `${name}-inbound`,
-      { ...inbound, connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, cloud)) },
+      {
+        ...inbound,
+        connection: pulumi.secret(
+          withCloudDefaults(parsed.exchangeOnline, cloud, resolvedConnectionCheck("AddOnServiceRelay", name, this)),
+        ),
+      },
       { parent: this },
     );
     this.certificateThumbprint = inbound.certificateThumbprint as string;

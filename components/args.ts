@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CLOUD_NAMES, CLOUDS } from "../policy/src/engine/clouds";
@@ -5,6 +6,7 @@ import { evaluate } from "../policy/src/engine/evaluate";
 import { InputError } from "../policy/src/engine/errors";
 import { connectorNameProblem, EXCHANGE_NAME_MAX_LENGTH, hostNameProblem } from "../policy/src/engine/exchange-values";
 import { describe, type Finding } from "../policy/src/engine/findings";
+import { ExchangeOnlineConnectionSchema } from "./providers/connection";
 import type { ExchangeOnlineArgs } from "./types";
 import { inventoryFromPulumiResources, type PulumiResourceLike } from "../policy/src/sources/pulumi";
 
@@ -36,21 +38,34 @@ export const transportServers = (field: string) =>
       }
     });
 
+/** The shortest room for a value in a derived name: below it the name stops being recognisable. */
+const MIN_DERIVED_ROOM = 16;
+
 /**
- * A connector name the component builds from an argument (e.g. "Inbound from on-premises (<certificateName>)"):
- * when it is longer than Exchange takes, the argument that made it so is named, with how long it may be.
+ * A connector name the component builds from an argument (e.g. "Inbound from on-premises (<certificateName>)").
+ * The value is often one the admin cannot choose (a vendor's per-customer certificate name), so when the name
+ * would be longer than Exchange takes, the value is shortened deterministically: its start, "~" and 6 hex
+ * digits of its SHA-256 (unique per value, the same on every run). Only a fixed part that leaves no room is
+ * an error, and it names the argument that sets the connector name instead.
  */
-export function derivedConnectorName(template: (value: string) => string, field: string, value: string): string {
+export function derivedConnectorName(
+  template: (value: string) => string,
+  field: string,
+  value: string,
+  fixed: { field: string; value: string; override: string },
+): string {
   const name = template(value);
-  if (name.length > EXCHANGE_NAME_MAX_LENGTH) {
-    const room = EXCHANGE_NAME_MAX_LENGTH - template("").length;
+  if (name.length <= EXCHANGE_NAME_MAX_LENGTH) return name;
+  const room = EXCHANGE_NAME_MAX_LENGTH - template("").length;
+  if (room < MIN_DERIVED_ROOM) {
     throw new InputError(
-      field,
-      value,
-      `makes the connector name "${template(`<${field}>`)}" ${name.length} characters long; Exchange connector names are at most ${EXCHANGE_NAME_MAX_LENGTH}, so ${field} can have at most ${room} characters here.`,
+      fixed.field,
+      fixed.value,
+      `leaves ${Math.max(room, 0)} of Exchange's ${EXCHANGE_NAME_MAX_LENGTH} characters for ${field} in the connector name "${template(`<${field}>`)}". Give a shorter ${fixed.field}, or set ${fixed.override} (at most ${EXCHANGE_NAME_MAX_LENGTH} characters).`,
     );
   }
-  return name;
+  const digest = createHash("sha256").update(value).digest("hex").slice(0, 6);
+  return template(`${value.slice(0, room - 7)}~${digest}`);
 }
 
 /** An initial domain of a tenant in any cloud of the engine's table: <name>.<tenantSuffix>. */
@@ -92,10 +107,65 @@ export const AdoptArgsSchema = z
 
 export type { ExchangeOnlineArgs };
 
-export const ExchangeOnlineArgsSchema = z.custom<ExchangeOnlineArgs>(
-  (value) => value !== undefined && value !== null,
-  "exchangeOnline is required: { endpoint, token } or { endpoint, app: { clientId, certificatePem, privateKeyPem } }",
-);
+/** A value the program gives as an Output or a Promise: known only when it resolves. */
+const deferred = (value: unknown) => pulumi.Output.isInstance(value) || value instanceof Promise;
+const PLACEHOLDER_CERTIFICATE = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----";
+const PLACEHOLDER_KEY = "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----";
+
+/**
+ * The connection's plain values with every deferred one replaced by a valid stand-in, so that the
+ * providers' own schema (ExchangeOnlineConnectionSchema, what `up` checks) judges at preview
+ * everything that is already known; the rest is checked when it resolves (withCloudDefaults).
+ */
+function knownPart(value: Record<string, unknown>): Record<string, unknown> {
+  const app = value.app;
+  const appStandIn = { clientId: "deferred", certificatePem: PLACEHOLDER_CERTIFICATE, privateKeyPem: PLACEHOLDER_KEY };
+  return {
+    ...value,
+    ...(deferred(value.endpoint) ? { endpoint: "https://deferred.invalid" } : {}),
+    ...(deferred(value.token) ? { token: "deferred" } : {}),
+    ...(app === undefined
+      ? {}
+      : deferred(app)
+        ? { app: appStandIn }
+        : {
+            app: Object.fromEntries(
+              Object.entries(app as Record<string, unknown>).map(([key, field]) => [
+                key,
+                deferred(field) ? ((appStandIn as Record<string, unknown>)[key] ?? "https://deferred.invalid") : field,
+              ]),
+            ),
+          }),
+  };
+}
+
+/** Issues of a resolved (or partly known) connection, at their own paths, messages as `up` would give them. */
+export function exchangeOnlineIssues(value: Record<string, unknown>): { path: PropertyKey[]; message: string }[] {
+  const parsed = ExchangeOnlineConnectionSchema.safeParse(value);
+  return parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message }));
+}
+
+/** The check of a connection given as Outputs, once they resolve (at preview too: config secrets are known then). */
+export function resolvedConnectionCheck(component: string, name: string, parent: pulumi.Resource) {
+  return (connection: Record<string, unknown>): void => {
+    const issues = exchangeOnlineIssues(connection);
+    if (issues.length > 0)
+      throw argumentError(
+        `Invalid arguments for ${component} "${name}":\n${issues.map((i) => `✖ ${i.message}\n  → at exchangeOnline${i.path.map((p) => `.${String(p)}`).join("")}`).join("\n")}`,
+        parent,
+      );
+  };
+}
+
+export const ExchangeOnlineArgsSchema = z
+  .custom<ExchangeOnlineArgs>(
+    (value) => value !== undefined && value !== null,
+    "exchangeOnline is required: { endpoint, token } or { endpoint, app: { clientId, certificatePem, privateKeyPem } }",
+  )
+  .superRefine((value, ctx) => {
+    if (deferred(value) || typeof value !== "object") return;
+    for (const issue of exchangeOnlineIssues(knownPart(value as Record<string, unknown>))) ctx.addIssue({ code: "custom", ...issue });
+  });
 
 export const OnPremisesArgsSchema = z
   .object({

@@ -37,8 +37,13 @@ export function tenantCloud(tenant: string, cloudName: CloudName, field = "tenan
 }
 
 /** The connection with the cloud's admin endpoint and token authority wherever the user gave none. */
-export function withCloudDefaults(exchangeOnline: ExchangeOnlineArgs, cloud: Cloud): pulumi.Output<ExchangeOnlineArgs> {
+export function withCloudDefaults(
+  exchangeOnline: ExchangeOnlineArgs,
+  cloud: Cloud,
+  check?: (connection: Record<string, unknown>) => void,
+): pulumi.Output<ExchangeOnlineArgs> {
   return pulumi.output(exchangeOnline).apply((connection) => {
+    check?.(connection as Record<string, unknown>);
     const app = connection.app as (Record<string, unknown> & { authorityHost?: string }) | undefined;
     return {
       ...connection,

@@ -15,6 +15,7 @@ import {
   fqdnArg,
   OnPremisesArgsSchema,
   parseArgs,
+  resolvedConnectionCheck,
   TenantArgsSchema,
   transportServers,
 } from "./args";
@@ -106,7 +107,11 @@ export function planPair(name: string, args: Parsed): PairPlan {
     acceptedDomains: args.tenant.acceptedDomains,
     name:
       args.inboundConnector?.name ??
-      derivedConnectorName((value) => `Inbound from on-premises (${value})`, "certificateName", certificateName),
+      derivedConnectorName((value) => `Inbound from on-premises (${value})`, "certificateName", certificateName, {
+        field: "certificateName",
+        value: certificateName,
+        override: "inboundConnector.name",
+      }),
     connectorType: "OnPremises",
     tlsSenderCertificateName: certificateName,
     senderIPAddresses: args.senderIPAddresses ?? [],
@@ -122,7 +127,13 @@ export function planPair(name: string, args: Parsed): PairPlan {
     ...(args.inboundConnector?.adopt || args.inboundConnector?.takeOver ? { adopt: true } : {}),
   };
   const send: PairPlan["send"] = {
-    name: args.sendConnector.name ?? `Outbound to ${tenant}`,
+    name:
+      args.sendConnector.name ??
+      derivedConnectorName((value) => `Outbound to ${value}`, "tenant.name", tenant, {
+        field: "tenant.name",
+        value: tenant,
+        override: "sendConnector.name",
+      }),
     tenants: [tenant],
     addressSpaces: [routingDomainFor(tenant, cloud) ?? tenant],
     smartHosts: [tenantSmartHost(tenant, cloud)],
@@ -225,7 +236,9 @@ export class TenantConnectorPair extends pulumi.ComponentResource {
       `${name}-inbound`,
       {
         ...plan.inbound,
-        connection: pulumi.secret(withCloudDefaults(parsed.exchangeOnline, plan.cloud)),
+        connection: pulumi.secret(
+          withCloudDefaults(parsed.exchangeOnline, plan.cloud, resolvedConnectionCheck("TenantConnectorPair", name, this)),
+        ),
         // Checked by the delete of this connector, which comes first, so that a destroy never stops half-way.
         pairedSendConnector: pulumi.secret({
           name: plan.send.name,

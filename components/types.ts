@@ -138,6 +138,8 @@ export interface AddOnServiceRelayArgs {
   certificateName: string;
   /** Only if the service also requires IP restriction; certificate-based is what Microsoft recommends. */
   senderIPAddresses?: string[];
+  /** The Exchange Online inbound connector; by default named "<service> relay (<certificateName>)", shortened to fit. */
+  inboundConnector?: { name?: string };
   exchangeOnline: ExchangeOnlineArgs;
   /** The tenant's Microsoft 365 cloud; default O365Default. */
   cloud?: CloudName;

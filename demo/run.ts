@@ -15,8 +15,9 @@ import { answerWith, carryOut, copyPlanIntoProject, parseRunbook } from "../test
 const ROOT = resolve(__dirname, "..", "..");
 const WORK = join(ROOT, ".mailflow-guard", "demo");
 const EXPECTED_RESOURCES = 13;
-const PORT = 18710; // Pulumi.demo.yaml points the root project here
-const ANY_PORT = 0; // act 5's brownfield organization, a second stand-in: its URL goes into the plan
+// Both stand-ins listen on a free port (port 0), never a fixed one a user's own stand-in may hold;
+// the root project's stack config is given the URL the first one got (demoConfigFile).
+const DEMO_ENDPOINT_LINE = "mailflow-guard:exchangeOnlineEndpoint: http://127.0.0.1:18710";
 // What to give --policy-pack here (scripts/pulumi-env.sh): the pack, or the adapter that starts it.
 const POLICY = process.env.MAILFLOW_GUARD_POLICY_PACK ?? join(ROOT, "policy");
 
@@ -58,25 +59,33 @@ function must(code: number, what: string): void {
 }
 
 async function startLocalExchangeOnline(
-  port = PORT,
   state = join(WORK, "exo-state.json"),
   seed = join(ROOT, "demo/seed.json"),
 ): Promise<{ server: ChildProcess; url: string }> {
   const server = spawn(
     process.execPath,
-    [join(ROOT, "dist/local-exchange-online/main.js"), "--port", String(port), "--state", state, "--seed", seed],
+    [join(ROOT, "dist/local-exchange-online/main.js"), "--port", "0", "--state", state, "--seed", seed],
     { env, stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise<string>((ready, fail) => {
     let out = "";
     server.stdout?.on("data", (chunk: Buffer) => {
       out += chunk;
-      const listening = /LOCAL_EXO_URL=(\S+)/.exec(out);
-      if (listening) ready(listening[1] as string);
+      const found = /LOCAL_EXO_URL=(\S+)/.exec(out);
+      if (found) ready(found[1] as string);
     });
-    server.on("exit", (code) => fail(new Error(`Local Exchange Online did not start (exit ${code}); is port ${port} in use?`)));
+    server.on("exit", (code) => fail(new Error(`Local Exchange Online did not start (exit ${code}); its message is above.`)));
   });
   return { server, url };
+}
+
+/** Pulumi.demo.yaml with the stand-in's URL, outside the checkout (pulumi --config-file), so the tracked file never changes. */
+function demoConfigFile(url: string): string {
+  const text = readFileSync(join(ROOT, "Pulumi.demo.yaml"), "utf8");
+  if (!text.includes(DEMO_ENDPOINT_LINE)) throw new Error(`Pulumi.demo.yaml no longer has the line "${DEMO_ENDPOINT_LINE}"`);
+  const file = join(WORK, "Pulumi.demo.yaml");
+  writeFileSync(file, text.replace(DEMO_ENDPOINT_LINE, `mailflow-guard:exchangeOnlineEndpoint: ${url}`));
+  return file;
 }
 
 async function main(): Promise<void> {
@@ -96,13 +105,15 @@ async function main(): Promise<void> {
   if (blocked === 0) throw new Error("the gate let the shared certificate through");
   process.stdout.write(`\n-> blocked by the policy pack (pulumi exited ${blocked}); nothing was created.\n`);
 
-  banner(`2/5  Starting Local Exchange Online on 127.0.0.1:${PORT} (a local stand-in for Exchange Online, not Microsoft's service)`);
-  const { server } = await startLocalExchangeOnline();
+  banner("2/5  Starting Local Exchange Online on a free port of 127.0.0.1 (a local stand-in for Exchange Online, not Microsoft's service)");
+  const { server, url } = await startLocalExchangeOnline();
+  process.stdout.write(`Local Exchange Online listens on ${url}\n`);
   try {
     banner("3/5  The root project: three tenants and an add-on relay (Pulumi.demo.yaml), previewed through the gate, then created");
+    const configFile = ["--config-file", demoConfigFile(url)];
     must(pulumi(["stack", "init", "demo"], ROOT), "pulumi stack init");
-    must(pulumi(["preview", "--policy-pack", POLICY], ROOT), "the gated preview");
-    must(pulumi(["up", "--yes", "--skip-preview", "--policy-pack", POLICY], ROOT), "pulumi up");
+    must(pulumi(["preview", ...configFile, "--policy-pack", POLICY], ROOT), "the gated preview");
+    must(pulumi(["up", ...configFile, "--yes", "--skip-preview", "--policy-pack", POLICY], ROOT), "pulumi up");
     // The root project must have run its program, not loaded the library (package.json "exports"):
     // the stack, three pairs of three and an add-on relay of three.
     const exported = spawnSync("pulumi", ["stack", "export"], { cwd: ROOT, env, encoding: "utf8" });
@@ -112,7 +123,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n-> ${created} resources in the stack, as expected.\n`);
 
     banner("4/5  What was created");
-    const response = await fetch(`http://127.0.0.1:${PORT}/_admin/state`);
+    const response = await fetch(`${url}/_admin/state`);
     const state = (await response.json()) as {
       tenants: Record<string, { inboundConnectors: { Name: string; TlsSenderCertificateName: string | null }[] }>;
     };
@@ -150,7 +161,7 @@ async function migrationAct(): Promise<void> {
   const seed = join(dir, "seed.json");
   writeFileSync(seed, JSON.stringify({ tenants: BROWNFIELD_TENANTS }));
   banner("5/5  From finding to fix: a brownfield organization in a second Local Exchange Online stand-in and stand-in shell");
-  const { server, url: endpoint } = await startLocalExchangeOnline(ANY_PORT, join(dir, "exo-state.json"), seed);
+  const { server, url: endpoint } = await startLocalExchangeOnline(join(dir, "exo-state.json"), seed);
   try {
     const shellEnv = {
       MFG_FAKE_EXCHANGE_SHELL_STATE: join(dir, "onprem-state.json"),

@@ -6,6 +6,7 @@ import { hostNameProblem } from "../../policy/src/engine/exchange-values";
 import type { Collection } from "../collect";
 import { UsageError } from "../errors";
 import type { Summary } from "../report";
+import { checkOutputFolder, outputWriteError } from "../output-path";
 import { PLAN_USAGE } from "../usage";
 import { planMigration, PlanRefusal } from "./planner";
 import { PROJECT_DIR, renderProject } from "./project";
@@ -57,6 +58,7 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
     const problem = hostNameProblem("--source-server", server, { fqdn: false, example: "EX01 or ex01.contoso.com" });
     if (problem !== undefined) throw new UsageError(problem);
   }
+  checkOutputFolder(output, resolve(io.cwd, output));
   const engineConfig = deps.loadConfig();
   const gathered = await deps.gather();
   const { collection, inventory, cloud } = gathered;
@@ -113,10 +115,14 @@ export async function planCommand(deps: PlanDependencies): Promise<number> {
   ];
   // Everything is rendered before the first write: a refusal or a bug leaves no half-written plan.
   const dir = resolve(io.cwd, output);
-  mkdirSync(dir, { recursive: true });
-  for (const [name, text] of files) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of files) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+  } catch (error) {
+    throw outputWriteError(output, error);
   }
   const requests = plan.tenants.filter((t) => t.certificate.kind === "request").length;
   const written = [

@@ -43,7 +43,27 @@ export class PowerShellError extends Error {
     readonly stderr: string,
   ) {
     super(message);
+    // The message says it all; a person reading a failed `up` or `destroy` needs no stack frames.
+    this.stack = `${this.name}: ${message}`;
   }
+}
+
+/**
+ * What a failed shell printed, as one line: a script's own error lines, without the stack frames,
+ * caret lines and version banner a crashing Node.js stand-in adds, each line once. A stand-in file
+ * that does not exist is said so, with the argument to fix.
+ */
+export function shellErrorSummary(text: string): string {
+  const missing = /Error: Cannot find module '([^']+)'/.exec(text)?.[1];
+  if (missing !== undefined) return `${missing} does not exist; check the file named in onPremises.shell`;
+  const kept: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || /^at\s/.test(line) || /^node:internal\//.test(line) || /^\^+$/.test(line) || /^Node\.js v\d/.test(line)) continue;
+    if (line === "throw err;" || line === "{" || line === "}" || kept.includes(line)) continue;
+    kept.push(line);
+  }
+  return tail(kept.join(" "));
 }
 
 function tail(text: string): string {
@@ -121,7 +141,9 @@ export function runPowerShell<T = unknown>(script: string, options: RunPowerShel
     child.on("error", (err) => {
       settle(() => {
         const { out, err: errText } = collected();
-        reject(new PowerShellError(`${label} could not be started: ${err.message}`, null, null, out, errText));
+        const fix =
+          (err as NodeJS.ErrnoException).code === "ENOENT" ? ` (no such program; check onPremises.shell: ${JSON.stringify(command)})` : "";
+        reject(new PowerShellError(`${label} could not be started: ${err.message}${fix}`, null, null, out, errText));
       });
     });
 
@@ -142,7 +164,11 @@ export function runPowerShell<T = unknown>(script: string, options: RunPowerShel
         }
         if (code !== 0) {
           const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-          const detail = err.trim() ? `: ${tail(err)}` : out.trim() ? `; stdout: ${tail(out)}` : " with no output";
+          const detail = err.trim()
+            ? `: ${shellErrorSummary(err)}`
+            : out.trim()
+              ? `; stdout: ${shellErrorSummary(out)}`
+              : " with no output";
           reject(new PowerShellError(`${label} ${how}${detail}`, code, signal, out, err));
           return;
         }

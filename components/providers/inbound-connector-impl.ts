@@ -7,6 +7,7 @@ import { INBOUND_CONNECTOR_TYPE, inventoryFromPulumiResources } from "../../poli
 import {
   ExchangeOnlineClient,
   ExchangeOnlineError,
+  isObjectNotFoundError,
   MsalCertificateTokenProvider,
   type NewInboundConnectorParameters,
   StaticTokenProvider,
@@ -347,7 +348,13 @@ export async function remove(_id: string, props: InboundConnectorOutputs): Promi
       `Inbound connector "${props.name}" in tenant "${props.tenant}" ${ownershipChanged(props)}; not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
     );
   }
-  await exo.removeInboundConnector(props.identity || props.name);
+  try {
+    await exo.removeInboundConnector(props.identity || props.name);
+  } catch (error) {
+    // "Couldn't be found" on a delete is the state a delete wants: a retry after an attempt that
+    // Exchange applied (500, lost answer) finds it gone, as a retried create adopts.
+    if (!isObjectNotFoundError(error)) throw error;
+  }
 }
 
 /**

@@ -263,5 +263,10 @@ export async function remove(_id: string, props: SendConnectorOutputs): Promise<
       `Send connector "${props.name}" ${ownershipChanged(props)}; not deleting it. Remove it by hand if intended, then run 'pulumi state delete'.`,
     );
   }
-  await run(props, removeSendConnectorScript(props.name));
+  try {
+    await run(props, removeSendConnectorScript(props.name));
+  } catch (error) {
+    // Gone already (an earlier attempt that went through, or removed meanwhile): the delete is done.
+    if (!isNotFound(error)) throw error;
+  }
 }

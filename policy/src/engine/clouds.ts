@@ -25,7 +25,7 @@
  *   DNS set-up pages (https://learn.microsoft.com/microsoft-365/admin/services-in-china/);
  *   Exchange's own trusted-partner table lists "CN=*.mail.protection.partner.outlook.cn". The routing
  *   domain <tenant>.mail.partner.onmschina.cn is taken from public tooling, not a Microsoft page
- *   (README, Limits).
+ *   (docs/limits.md).
  * - DNSSEC MX <domain>.<id>.mx.microsoft (MC1048624): Enable-DnssecForVerifiedDomain,
  *   https://learn.microsoft.com/powershell/module/exchange/enable-dnssecforverifieddomain
  */

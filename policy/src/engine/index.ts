@@ -19,6 +19,7 @@ export { CLOUD_NAMES, CLOUDS, type Cloud, type CloudName, cloudByName, DEFAULT_C
 export * from "./model";
 export type { Draft, Rule, RuleContext } from "./rule";
 export { rules } from "./rules";
+export { containsPrivateKey, secretShape } from "./secret-shape";
 export {
   type CertificateFacts,
   coveringName,

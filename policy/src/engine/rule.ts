@@ -16,7 +16,7 @@ export interface RuleContext {
 export interface Rule {
   /** Stable kebab-case id, also the policy name in the pack. */
   readonly id: string;
-  /** "Checks that ..." — shown in `pulumi preview` and the README table. */
+  /** "Checks that ..." — shown in `pulumi preview` and docs/policies.md. */
   readonly description: string;
   /** Severity when the config does not override it ("mixed" rules set it per finding). */
   readonly defaultSeverity: Severity;

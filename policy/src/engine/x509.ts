@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { normalizeDomain } from "./domain";
 import { InputError } from "./errors";
+import { containsPrivateKey } from "./secret-shape";
 
 /** What the rules need to know about a public certificate, from a PEM or from an export. */
 export interface CertificateFacts {
@@ -32,7 +33,7 @@ export function parseCertificatePem(pem: string, field: string): CertificateFact
     throw new InputError(field, pem, "is empty. Give the public certificate in PEM form (-----BEGIN CERTIFICATE-----).");
   }
   const blocks = [...pem.matchAll(PEM_BLOCK)];
-  if (blocks.some((block) => block[1]?.includes("PRIVATE KEY")) || /PRIVATE KEY-----/.test(pem)) {
+  if (containsPrivateKey(pem)) {
     throw new InputError(
       field,
       "<PEM with a private key>",

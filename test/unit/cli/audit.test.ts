@@ -189,7 +189,7 @@ describe("mailflow-guard inventory", () => {
     });
     assert.deepEqual(table.tenants["litware.onmicrosoft.com"].senderIPAddresses, ["203.0.113.128/25"]);
     assert.match(stderr, /^conflict: sender-ip-not-shared \(adatum\.onmicrosoft\.com\): .*litware/m);
-    assert.match(stderr, /1 cross-tenant conflicts\.$/m);
+    assert.match(stderr, /1 cross-tenant conflict\.$/m);
   });
 
   it("feeds audit: --config org.json reports a tenant that reuses another stack's IPs", async () => {

@@ -23,7 +23,7 @@ describe(RULE, () => {
     );
     assert.equal(
       finding?.remediation,
-      `Use a certificate whose SAN contains relay.contoso.com on Send Connector "contoso-send" (Set-SendConnector -TlsCertificateName), or set TlsSenderCertificateName (Set-InboundConnector) to a name the certificate presents.`,
+      `Use a certificate of contoso.onmicrosoft.com's own whose SAN contains relay.contoso.com on Send Connector "contoso-send" (Set-SendConnector -TlsCertificateName).`,
     );
   });
 

@@ -13,7 +13,7 @@ describe("a clean inventory", () => {
   it("registers every rule once, with a kebab-case id, a 'Checks that' description and a source", () => {
     const ids = rules.map((rule) => rule.id);
     assert.equal(new Set(ids).size, ids.length);
-    assert.equal(ids.length, 13);
+    assert.equal(ids.length, 14);
     for (const rule of rules) {
       assert.match(rule.id, /^[a-z0-9]+(-[a-z0-9]+)*$/, rule.id);
       assert.match(rule.description, /^Checks that .+\.$/, rule.id);

@@ -413,7 +413,7 @@ describe("runPowerShell", () => {
   test("a non-zero exit reports the code and the stderr tail", async () => {
     await assert.rejects(
       runPowerShell("", { command: [node, "-e", "console.error('first');console.error('New-SendConnector : denied');process.exit(3)"] }),
-      { message: `PowerShell command "${node}" exited with code 3: first\nNew-SendConnector : denied` },
+      { message: `PowerShell command "${node}" exited with code 3: first New-SendConnector : denied` },
     );
   });
 
@@ -425,7 +425,8 @@ describe("runPowerShell", () => {
 
   test("a command that can't start is reported", async () => {
     await assert.rejects(runPowerShell("", { command: ["/nonexistent/pwsh", "-Command", "-"] }), {
-      message: 'PowerShell command "/nonexistent/pwsh" could not be started: spawn /nonexistent/pwsh ENOENT',
+      message:
+        'PowerShell command "/nonexistent/pwsh" could not be started: spawn /nonexistent/pwsh ENOENT (no such program; check onPremises.shell: ["/nonexistent/pwsh","-Command","-"])',
     });
   });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ExchangeOnlineClient, StaticTokenProvider } from "../../../components/exo/client";
-import { create, type InboundConnectorInputs, preflight } from "../../../components/providers/inbound-connector-impl";
+import { create, type InboundConnectorInputs, preflight, remove } from "../../../components/providers/inbound-connector-impl";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../../local-exchange-online/server";
 
 /** A pair's inbound connector for contoso, with what a test changes. */
@@ -187,5 +187,30 @@ describe("InboundConnector provider: adopting an existing connector by name", ()
       ],
     );
     assert.equal(result.id, connectors()[0]?.Guid);
+  });
+});
+
+/** Deletes are idempotent as creates are: "already gone" after an attempt Exchange applied is done. */
+describe("InboundConnector provider: delete after an uncertain attempt", () => {
+  let server: LocalExchangeOnline;
+  before(async () => {
+    server = await startLocalExchangeOnline({
+      tenants: { "contoso.onmicrosoft.com": { acceptedDomains: ["contoso.com", "relay.contoso.com"] } },
+      log: () => {},
+    });
+  });
+  after(() => server.close());
+
+  it("a Remove-InboundConnector applied but answered 500, whose retry finds it gone, is a finished delete", async () => {
+    const inputs = connectorInputs({ endpoint: server.url, token: "t", maxRetries: 2, retryBudgetMs: 10_000 });
+    const created = await create(inputs);
+    server.injectFaults({ status: 500, afterCommit: true, cmdlet: "Remove-InboundConnector" });
+    await remove(created.id, created.outs);
+    assert.deepEqual(server.state().tenants["contoso.onmicrosoft.com"]?.inboundConnectors, []);
+    const removes = server.recentRequests().filter((r) => r.cmdletName === "Remove-InboundConnector");
+    assert.deepEqual(
+      removes.map((r) => r.status),
+      [500, 404],
+    );
   });
 });

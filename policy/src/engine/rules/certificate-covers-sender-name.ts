@@ -64,11 +64,23 @@ export const certificateCoversSenderName: Rule = {
           }
           if (coveringName(certificate, name) !== undefined) continue;
           const presented = presentedNames(certificate);
+          // Pointing the inbound connector at a name the certificate presents is a fix only when that
+          // name is this tenant's own accepted domain and the certificate serves no other tenant;
+          // otherwise it is the cross-tenant reuse that certificate-reuse and the accepted-domain rule refuse.
+          const ownName =
+            (index.tenantsByThumbprint.get(certificate.thumbprint)?.size ?? 0) <= 1
+              ? presented.find(
+                  (presentedName) => !presentedName.startsWith("*.") && index.tenants.get(tenant)?.acceptedDomains.includes(presentedName),
+                )
+              : undefined;
           yield {
             resource: connector.ref,
             tenant,
             message: `Certificate ${certificate.thumbprint} presented by send connector "${connector.name}" does not cover 'TlsSenderCertificateName' "${name}" of inbound connector "${inbound.name}" (it presents: ${presented.join(", ") || "no DNS names"}).`,
-            remediation: `Use a certificate whose SAN contains ${name} on Send Connector "${connector.name}" (Set-SendConnector -TlsCertificateName), or set TlsSenderCertificateName (Set-InboundConnector) to a name the certificate presents.`,
+            remediation:
+              ownName === undefined
+                ? `Use a certificate of ${tenant}'s own whose SAN contains ${name} on Send Connector "${connector.name}" (Set-SendConnector -TlsCertificateName).`
+                : `Use a certificate whose SAN contains ${name} on Send Connector "${connector.name}" (Set-SendConnector -TlsCertificateName), or set TlsSenderCertificateName of inbound connector "${inbound.name}" (Set-InboundConnector) to ${ownName}, an accepted domain of ${tenant} that the certificate presents.`,
             related: [inbound.ref, certificate.ref ?? { kind: "certificate", name: certificate.thumbprint }],
           };
         }

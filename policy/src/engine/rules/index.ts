@@ -12,6 +12,7 @@ import { sendConnectorTls } from "./send-connector-tls";
 import { senderIpAcceptedByExchangeOnline } from "./sender-ip-accepted";
 import { senderIpNotShared } from "./sender-ip-not-shared";
 import { securityValuesKnown } from "./security-values-known";
+import { tenantDeclaredOnce } from "./tenant-declared-once";
 
 export {
   addOnRelayPerCustomerCertificate,
@@ -27,11 +28,13 @@ export {
   sendConnectorTls,
   senderIpAcceptedByExchangeOnline,
   senderIpNotShared,
+  tenantDeclaredOnce,
 };
 
 /** Every rule, in the order findings are reported (unknown values first: they explain skipped checks). */
 export const rules: readonly Rule[] = [
   securityValuesKnown,
+  tenantDeclaredOnce,
   certificateReuse,
   sendConnectorPerTenant,
   certificateNameAccepted,
