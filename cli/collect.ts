@@ -386,8 +386,9 @@ export function readPath(path: string, cwd: string, collection: Collection): voi
     stat = collection.fs.stat(real);
   } catch (error) {
     const code = errorCode(error);
-    const reason = code === "ENOENT" ? "does not exist" : code === "ELOOP" ? "symbolic link loop" : `cannot be read (${code})`;
-    const message = code === "ENOENT" ? `${shown}: no such file or folder` : `${shown}: ${reason}`;
+    const reason = code === "ENOENT" ? "no such file or folder" : code === "ELOOP" ? "symbolic link loop" : `cannot be read (${code})`;
+    // The problem and the "Not read" entry say the same here, so the report names the input once.
+    const message = `${shown}: ${reason}`;
     collection.notReadInput(shown, reason, message);
     collection.markPartlyRead(undefined);
     return;

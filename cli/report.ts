@@ -157,8 +157,9 @@ export function formatText(report: AuditReport, inventory: Inventory): string {
     for (const { input, reason } of report.summary.skippedOnPurpose) lines.push(`  ${input}: ${reason}`);
     lines.push("");
   }
-  // An input whose problem is listed above is not named a second time.
-  const notRead = report.summary.inputsNotRead.filter(({ input }) => !report.problems.some((p) => p.startsWith(`${input}: `)));
+  // An input whose problem above says exactly the same is not named a second time; a file of an
+  // export folder that was not read is listed here with why, beside the fuller problem above.
+  const notRead = report.summary.inputsNotRead.filter(({ input, reason }) => !report.problems.includes(`${input}: ${reason}`));
   if (notRead.length > 0) {
     lines.push(`${SECTION.notRead}:`);
     for (const { input, reason } of notRead) lines.push(`  ${input}: ${reason}`);

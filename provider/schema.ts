@@ -179,6 +179,13 @@ const types = {
       takeOver: bool("Take over an existing, unmanaged connector of this name at create (when it is made by hand after the preview)."),
     },
   },
+  "mailflow:exchange:RelayInboundConnector": {
+    type: "object",
+    description: "The Exchange Online inbound connector of an add-on service relay.",
+    properties: {
+      name: str('Connector name (at most 64 characters, one line); defaults to "<service> relay (<certificateName>)", shortened to fit.'),
+    },
+  },
   "mailflow:exchange:Adopt": {
     type: "object",
     description:
@@ -241,6 +248,10 @@ const relayInputs = {
   certificate: ref("Certificate", "The certificate the service presents for this customer only."),
   certificateName: str("The per-customer domain on that certificate, an accepted domain of the tenant."),
   senderIPAddresses: strings("Only if the service also requires IP restriction; certificate-based is what Microsoft recommends."),
+  inboundConnector: ref(
+    "RelayInboundConnector",
+    "The relay's inbound connector; by default named after the service and the certificate name.",
+  ),
   exchangeOnline: EXCHANGE_ONLINE,
   cloud: CLOUD,
 };

@@ -11,4 +11,9 @@ if ! setup_log="$(bash scripts/setup.sh 2>&1)"; then
 fi
 # setup-pulumi.sh may have just written the path of the pinned CLI: pick it up.
 source scripts/pulumi-env.sh
+# `npm run bench -- layouts …`: the 0.1.0 dynamic-provider package against the provider plugin (bench/layouts.ts).
+if [ "${1:-}" = "layouts" ]; then
+  shift
+  exec node dist/bench/layouts.js "$@"
+fi
 exec node dist/bench/run.js "$@"

@@ -146,7 +146,10 @@ describe("check", () => {
       result.failures?.map((f) => f.property),
       ["requireTls", "connection.endpoint"],
     );
-    assert.match(result.failures?.[1]?.reason ?? "", /exchangeOnline\.endpoint must be an absolute URL/);
+    assert.equal(
+      result.failures?.[1]?.reason,
+      'Invalid value for exchangeOnline.endpoint: "not a url". Give an http(s) URL such as https://outlook.office365.com, or leave it out for the cloud\'s own',
+    );
     assert.equal(JSON.stringify(result.failures).includes("s3cret-value"), false);
   });
 
