@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type LocalExchangeOnline, startLocalExchangeOnline } from "../../local-exchange-online/server";
-import { BROWNFIELD_TENANTS, BrownfieldEstate } from "../support/brownfield";
+import { assertHealthyOrganization, BROWNFIELD_TENANTS, BrownfieldEstate } from "../support/brownfield";
 import { npm, packTarballs } from "../support/packed";
 import { POLICY_PACK, ROOT, Workspace } from "./harness";
 
@@ -148,27 +148,8 @@ describe("mailflow-guard plan: a brownfield organization to one certificate and 
     const up = await stack(["up", "--yes", "--skip-preview", "--policy-pack", POLICY_PACK]);
     assert.equal(up.code, 0, up.output);
     assert.match(up.output, /= 6 imported/);
-    assert.deepEqual(
-      estate
-        .sendConnectors()
-        .map((c) => [c.Name, c.AddressSpaces])
-        .sort(),
-      [
-        // The shared ones narrowed to one tenant and renamed in place by the update after their import.
-        ["Outbound to adatum.onmicrosoft.com", ["SMTP:adatum.mail.onmicrosoft.com;1"]],
-        ["Outbound to contoso.onmicrosoft.com", ["SMTP:contoso.mail.onmicrosoft.com;1"]],
-        ["Outbound to fabrikam.onmicrosoft.com", ["SMTP:fabrikam.mail.onmicrosoft.com;1"]],
-        ["Outbound to litware.onmicrosoft.com", ["SMTP:litware.mail.onmicrosoft.com;1"]],
-      ],
-    );
-    for (const tenant of Object.keys(TENANTS)) {
-      const inbound = server.state().tenants[tenant]?.inboundConnectors ?? [];
-      assert.deepEqual(
-        inbound.map((c) => [c.ConnectorType, c.TlsSenderCertificateName, c.SenderIPAddresses]),
-        [["OnPremises", `relay.${tenant.split(".")[0]}.com`, []]],
-        tenant,
-      );
-    }
+    // The shared Send Connectors narrowed to one tenant and renamed in place by the update after their import.
+    assertHealthyOrganization(estate, (tenant) => server.state().tenants[tenant]?.inboundConnectors ?? []);
     estate.exportOnPremises();
     const audit = await mailflowGuard(["audit", ...live(), exportDir]);
     assert.equal(audit.status, 0, audit.stdout + audit.stderr);

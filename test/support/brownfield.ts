@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -23,6 +24,44 @@ export const BROWNFIELD_TENANTS: Record<string, { acceptedDomains: string[] }> =
 );
 
 /** A Get-ExchangeCertificate record, as the on-premises export holds it, for a public PEM. */
+/**
+ * The migrated organization, as both ways of applying the plan must leave it: each tenant's own
+ * Send Connector (the shared ones narrowed and renamed) with its address space, and one
+ * certificate-based OnPremises inbound connector per tenant without sender IPs.
+ */
+export const HEALTHY_SEND_CONNECTORS: [string, string[]][] = Object.keys(BROWNFIELD_TENANTS)
+  .map((tenant) => {
+    const short = tenant.split(".")[0] as string;
+    return [`Outbound to ${tenant}`, [`SMTP:${short}.mail.onmicrosoft.com;1`]] as [string, string[]];
+  })
+  .sort();
+
+/** Fails unless every tenant has its own Send Connector (HEALTHY_SEND_CONNECTORS) and no other. */
+export function assertOwnSendConnectors(estate: BrownfieldEstate): void {
+  assert.deepEqual(
+    estate
+      .sendConnectors()
+      .map((c) => [c.Name, c.AddressSpaces])
+      .sort(),
+    HEALTHY_SEND_CONNECTORS,
+  );
+}
+
+/** Fails unless the estate is the healthy target (own Send Connectors, one certificate-based connector per tenant). */
+export function assertHealthyOrganization(
+  estate: BrownfieldEstate,
+  inboundOf: (tenant: string) => { ConnectorType: string; TlsSenderCertificateName: string | null; SenderIPAddresses: string[] }[],
+): void {
+  assertOwnSendConnectors(estate);
+  for (const tenant of Object.keys(BROWNFIELD_TENANTS)) {
+    assert.deepEqual(
+      inboundOf(tenant).map((c) => [c.ConnectorType, c.TlsSenderCertificateName, c.SenderIPAddresses]),
+      [["OnPremises", `relay.${tenant.split(".")[0]}.com`, []]],
+      tenant,
+    );
+  }
+}
+
 export function exchangeCertificateRecord(pem: string) {
   const facts = parseCertificatePem(pem, "certificate");
   return {
