@@ -10,7 +10,7 @@ const PREVIEW = [
   " +  pulumi:pulumi:Stack mailflow-guard-migration create ",
   " +  mailflow:exchange:TenantConnectorPair hybrid-adatum create ",
   ` +  mailflow:exchange:TenantConnectorPair hybrid-adatum create ${NOTE}`,
-  " +  pulumi-nodejs:dynamic/mailflow:SendConnector hybrid-adatum-send create ",
+  " +  mailflow:exchange:SendConnector hybrid-adatum-send create ",
   " +  pulumi:pulumi:Stack mailflow-guard-migration create ",
   "Diagnostics:",
   "  mailflow:exchange:TenantConnectorPair (hybrid-adatum):",
@@ -21,10 +21,10 @@ const PREVIEW = [
 ].join("\n");
 const UP = [
   "Updating (demo):",
-  " +  pulumi-nodejs:dynamic/mailflow:SendConnector hybrid-contoso-send creating (0s) ",
-  " +  pulumi-nodejs:dynamic/mailflow:InboundConnector hybrid-contoso-inbound creating (0s) ",
-  " +  pulumi-nodejs:dynamic/mailflow:SendConnector hybrid-contoso-send created (1s) ",
-  " +  pulumi-nodejs:dynamic/mailflow:InboundConnector hybrid-contoso-inbound created (2s) ",
+  " +  mailflow:exchange:SendConnector hybrid-contoso-send creating (0s) ",
+  " +  mailflow:exchange:InboundConnector hybrid-contoso-inbound creating (0s) ",
+  " +  mailflow:exchange:SendConnector hybrid-contoso-send created (1s) ",
+  " +  mailflow:exchange:InboundConnector hybrid-contoso-inbound created (2s) ",
   "Resources:",
 ].join("\n");
 
@@ -36,7 +36,7 @@ describe("demo: one row per resource", () => {
         "Previewing update (migration):",
         " +  pulumi:pulumi:Stack mailflow-guard-migration create",
         " +  mailflow:exchange:TenantConnectorPair hybrid-adatum create",
-        " +  pulumi-nodejs:dynamic/mailflow:SendConnector hybrid-adatum-send create",
+        " +  mailflow:exchange:SendConnector hybrid-adatum-send create",
         "Diagnostics:",
         "  mailflow:exchange:TenantConnectorPair (hybrid-adatum):",
         `    ${NOTE}`,
@@ -52,8 +52,8 @@ describe("demo: one row per resource", () => {
       oneRowPerResource(UP),
       [
         "Updating (demo):",
-        " +  pulumi-nodejs:dynamic/mailflow:SendConnector hybrid-contoso-send created (1s)",
-        " +  pulumi-nodejs:dynamic/mailflow:InboundConnector hybrid-contoso-inbound created (2s)",
+        " +  mailflow:exchange:SendConnector hybrid-contoso-send created (1s)",
+        " +  mailflow:exchange:InboundConnector hybrid-contoso-inbound created (2s)",
         "Resources:",
       ].join("\n"),
     );
