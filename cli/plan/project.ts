@@ -1,6 +1,7 @@
 import { DEFAULT_CLOUD } from "../../policy/src/engine/clouds";
 import { DEFAULT_POWERSHELL_COMMAND } from "../../components/onprem/runner";
 import type { MigrationPlan, TenantPlan } from "./planner";
+import { y, yList } from "./render";
 
 /**
  * The Pulumi project `mailflow-guard plan` writes: a Pulumi YAML program with one
@@ -18,15 +19,6 @@ export const PROJECT_NAME = "mailflow-migration";
 /** `<project>/<stack>` of the plan's project, as the providers write it into a connector's Comment. */
 export function projectOwner(stack: string): string {
   return `${PROJECT_NAME}/${stack}`;
-}
-
-/** YAML scalars as JSON strings: valid YAML, and no value can break out of its line. */
-function y(value: string): string {
-  return JSON.stringify(value);
-}
-
-function yList(values: readonly string[]): string {
-  return `[${values.map(y).join(", ")}]`;
 }
 
 /** A YAML resource name for a tenant: its initial domain's first label, made unique. */

@@ -6,11 +6,11 @@ import type { MigrationPlan, TenantPlan } from "./planner";
 /** The three files `mailflow-guard plan` writes, rendered from one MigrationPlan. */
 
 /** YAML scalars as JSON strings: valid YAML, and no value can break out of its line. */
-function y(value: string): string {
+export function y(value: string): string {
   return JSON.stringify(value);
 }
 
-function yList(values: readonly string[]): string {
+export function yList(values: readonly string[]): string {
   return `[${values.map(y).join(", ")}]`;
 }
 
