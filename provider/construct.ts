@@ -3,14 +3,13 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { AddOnServiceRelay } from "../components/add-on-service-relay";
 import { HybridOrganization } from "../components/hybrid-organization";
 import { TenantConnectorPair } from "../components/tenant-connector-pair";
+import { isSecretWrapper } from "./secrets";
 
 /**
  * Components for programs in other languages than TypeScript (Pulumi YAML first): the engine asks
  * the plugin to construct them, and the plugin runs the very same component classes a TypeScript
  * program runs, with the same argument names, checks and errors.
  */
-
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
 /** Where credentials may be: only these stay secret Outputs; everything else is checked as a plain value. */
 function isCredentialPath(path: readonly (string | number)[]): boolean {
@@ -43,8 +42,8 @@ export async function plainArgs(value: unknown, component: string, path: (string
     }
     return plainArgs(await output.promise(), component, path);
   }
-  if (value !== null && typeof value === "object" && SIG_KEY in value) {
-    const inner = await plainArgs((value as unknown as { value: unknown }).value, component, path);
+  if (isSecretWrapper(value)) {
+    const inner = await plainArgs(value.value, component, path);
     return isCredentialPath(path) ? pulumi.secret(inner) : inner;
   }
   if (Array.isArray(value)) return Promise.all(value.map((item, i) => plainArgs(item, component, [...path, i])));

@@ -4,12 +4,14 @@
  * sentinel string. These helpers read them and wrap what the provider returns.
  */
 
+import { UNKNOWN_VALUE } from "../policy/src/sources/pulumi";
+
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** The engine's marker for a value not known until apply. */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const UNKNOWN = UNKNOWN_VALUE;
 
-function isSecretWrapper(value: unknown): value is { value: unknown } {
+export function isSecretWrapper(value: unknown): value is { value: unknown } {
   return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
 }
 

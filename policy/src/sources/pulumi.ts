@@ -47,6 +47,8 @@ export interface PulumiInventory {
 }
 
 const UNKNOWN = Symbol("unknown");
+/** The engine's marker for a value not known until apply, as stack exports and providers see it. */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** @pulumi/policy throws UnknownValueError when a value is not known during preview. */
 function isUnknownValueError(error: unknown): boolean {
@@ -76,7 +78,7 @@ function plain(value: unknown): unknown {
     return out;
   }
   // The engine's own "unknown" marker in stack exports / mocks.
-  if (value === "04da6b54-80e4-46f7-96ec-b56ff0331ba9") throw Object.assign(new Error("unknown"), { unknownTypeSentinel: value });
+  if (value === UNKNOWN_VALUE) throw Object.assign(new Error("unknown"), { unknownTypeSentinel: value });
   return value;
 }
 
