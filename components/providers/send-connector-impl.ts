@@ -12,7 +12,7 @@ import {
 import { normalizeAddressSpace } from "../../policy/src/engine/domain";
 import { comment, mayDelete, metadataChanges, ownershipChanged, unmarked } from "./inbound-connector-impl";
 import { shellFromEnvironment } from "./environment";
-import { CLOUD_NAMES, CLOUDS } from "../../policy/src/engine/clouds";
+import { routingDomainTenant } from "../../policy/src/engine/clouds";
 
 /**
  * CRUD for an on-premises Send Connector: the exact Exchange Management Shell script is generated,
@@ -204,17 +204,10 @@ export async function update(_id: string, olds: SendConnectorOutputs, news: Send
   return { outs: outputs(news, live.Identity, script) };
 }
 
-/** The tenant a connector routes to, from its address space (<name>.mail.onmicrosoft.com) in any cloud of the table. */
+/** The tenants a connector routes to, from its address spaces (<name>.mail.onmicrosoft.com, the cloud table's routing domains). */
 function tenantsFromAddressSpaces(addressSpaces: readonly string[]): string[] {
-  const tenants = new Set<string>();
-  for (const space of addressSpaces) {
-    const address = normalizeAddressSpace(space);
-    for (const cloud of CLOUD_NAMES) {
-      const { routingSuffix, tenantSuffix } = CLOUDS[cloud];
-      if (address.endsWith(`.${routingSuffix}`)) tenants.add(`${address.slice(0, -routingSuffix.length - 1)}.${tenantSuffix}`);
-    }
-  }
-  return [...tenants].sort();
+  const tenants = addressSpaces.map((space) => routingDomainTenant(normalizeAddressSpace(space)));
+  return [...new Set(tenants.filter((tenant): tenant is string => tenant !== undefined))].sort();
 }
 
 /** An existing Send Connector as the provider's inputs, for `pulumi import` (the ID is its name). */
