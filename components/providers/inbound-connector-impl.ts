@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { normalizeAddressSpace } from "../../policy/src/engine/domain";
 import { evaluate } from "../../policy/src/engine/evaluate";
-import { managedComment } from "../../policy/src/engine/ownership";
 import { describe } from "../../policy/src/engine/findings";
 import { INBOUND_CONNECTOR_TYPE, inventoryFromPulumiResources } from "../../policy/src/sources/pulumi";
 import {
@@ -14,6 +13,8 @@ import {
 } from "../exo/client";
 import { type ExchangeOnlineConnection, ExchangeOnlineConnectionSchema } from "./connection";
 import { connectionFromEnvironment } from "./environment";
+import { comment, mayDelete, metadataChanges, ownershipChanged, recorded, unmarked } from "./ownership";
+import { unreachable } from "./send-connector-impl";
 
 /**
  * CRUD for an Exchange Online inbound connector over the admin REST endpoint: the provider plugin
@@ -75,9 +76,6 @@ const PARAMETERS = {
 } as const satisfies Partial<Record<keyof InboundConnectorInputs, string>>;
 type Setting = keyof typeof PARAMETERS;
 const SETTINGS = Object.keys(PARAMETERS) as Setting[];
-
-/** The Comment that marks a connector as managed by `owner` (the engine's one format). */
-export const comment = managedComment;
 
 function client(inputs: Pick<InboundConnectorInputs, "connection" | "tenant">): ExchangeOnlineClient {
   const given =
@@ -187,10 +185,8 @@ function outputsFrom(
   live: { Identity?: unknown; Name?: unknown; Guid?: unknown; Comment?: unknown },
   comment?: string,
 ): InboundConnectorOutputs {
-  const { adopt: _adopt, ...rest } = inputs as InboundConnectorInputs & { __provider?: unknown };
-  delete (rest as { __provider?: unknown }).__provider;
   return {
-    ...rest,
+    ...recorded(inputs),
     identity: String(live.Identity ?? live.Name ?? inputs.name),
     guid: String(live.Guid ?? ""),
     comment: comment ?? (typeof live.Comment === "string" ? live.Comment : ""),
@@ -335,7 +331,6 @@ export async function remove(_id: string, props: InboundConnectorOutputs): Promi
   const paired = props.pairedSendConnector;
   if (paired) {
     // The pair's Send Connector is deleted after this one: if on-premises Exchange cannot be reached, stop before either.
-    const { unreachable } = await import("./send-connector-impl");
     const reason = await unreachable(paired);
     if (reason !== undefined)
       throw new Error(
@@ -357,39 +352,7 @@ export async function remove(_id: string, props: InboundConnectorOutputs): Promi
   }
 }
 
-/**
- * A connector a component adopted (imported) is marked as its stack's by the first update after the
- * import, even when nothing else changes: a later plan reads the mark to know that this stack
- * manages it. A connector imported with `pulumi import` alone keeps its Comment.
- */
-export function unmarked(olds: { comment?: string }, news: { adopt?: boolean; owner?: string }): string[] {
-  return news.adopt === true && news.owner !== undefined && olds.comment !== undefined && olds.comment !== comment(news.owner)
-    ? ["comment"]
-    : [];
-}
-
-/**
- * Delete takes a connector only while it is still the one this stack knows: its Comment is this
- * stack's mark, or (an imported connector) still the Comment it had when this stack last saw it.
- */
-export function mayDelete(liveComment: unknown, props: { owner?: string; comment?: string }): boolean {
-  const live = typeof liveComment === "string" ? liveComment : "";
-  return (props.owner !== undefined && live === comment(props.owner)) || (props.comment !== undefined && live === props.comment);
-}
-
-/** Why delete refused, in the words of what changed. */
-export function ownershipChanged(props: { owner?: string; comment?: string }): string {
-  return props.owner !== undefined
-    ? `is no longer marked as managed by ${props.owner} (its Comment changed)`
-    : "has another Comment than when this stack imported it";
-}
-
-/**
- * Keys that record what the program said rather than what Exchange holds. A change of one of them
- * is an update that touches nothing in Exchange; one that the old state never had (an imported
- * connector: the import reads Exchange only) is no change, so an import that matches the program
- * previews clean. 0.1.x state, which carries its provider's code, is rewritten once.
- */
+/** Keys that record what the program said, not what Exchange holds (see metadataChanges). */
 export const INBOUND_METADATA = [
   "acceptedDomains",
   "owner",
@@ -398,10 +361,3 @@ export const INBOUND_METADATA = [
   "connection",
   "pairedSendConnector",
 ] as const;
-
-export function metadataChanges(olds: object, news: object, keys: readonly string[]): string[] {
-  const old = olds as Record<string, unknown>;
-  const next = news as Record<string, unknown>;
-  const changed = keys.filter((key) => key in old && JSON.stringify(old[key] ?? null) !== JSON.stringify(next[key] ?? null));
-  return "__provider" in old ? [...changed, "__provider"] : changed;
-}

@@ -10,7 +10,7 @@ import {
   setSendConnectorScript,
 } from "../onprem/send-connector-script";
 import { normalizeAddressSpace } from "../../policy/src/engine/domain";
-import { comment, mayDelete, metadataChanges, ownershipChanged, unmarked } from "./inbound-connector-impl";
+import { comment, mayDelete, metadataChanges, ownershipChanged, recorded, unmarked } from "./ownership";
 import { shellFromEnvironment } from "./environment";
 import { routingDomainTenant } from "../../policy/src/engine/clouds";
 
@@ -54,7 +54,7 @@ export interface SendConnectorOutputs extends SendConnectorInputs {
   comment?: string;
 }
 
-/** Keys that record what the program said, not what Exchange holds (see INBOUND_METADATA). */
+/** Keys that record what the program said, not what Exchange holds (see metadataChanges). */
 const SEND_METADATA = ["tenants", "certificatePem", "certificateThumbprint", "owner", "shell", "shellEnv"] as const;
 
 function spec(inputs: SendConnectorInputs): SendConnectorSpec {
@@ -156,9 +156,7 @@ export async function create(inputs: SendConnectorInputs): Promise<pulumi.dynami
 }
 
 function outputs(inputs: SendConnectorInputs, identity: string, script: string, seen?: string): SendConnectorOutputs {
-  const { adopt: _adopt, ...rest } = inputs;
-  delete (rest as { __provider?: unknown }).__provider;
-  return { ...rest, identity, script, comment: seen ?? comment(inputs.owner) };
+  return { ...recorded(inputs), identity, script, comment: seen ?? comment(inputs.owner) };
 }
 
 const COMPARED = [
