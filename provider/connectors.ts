@@ -1,7 +1,7 @@
 import type * as provider from "@pulumi/pulumi/provider";
 import { z } from "zod";
 import { ExchangeOnlineConnectionSchema } from "../components/providers/connection";
-import { ENVIRONMENT } from "../components/providers/environment";
+import { connectionFromEnvironment, ENVIRONMENT, EnvironmentError } from "../components/providers/environment";
 import * as inbound from "../components/providers/inbound-connector-impl";
 import * as send from "../components/providers/send-connector-impl";
 import { InboundConnectorSchema } from "../policy/src/engine/model";
@@ -100,13 +100,19 @@ function checkInputs(schema: z.ZodObject, urn: string, news: Record<string, unkn
 function connectionFailures(news: Record<string, unknown>): provider.CheckFailure[] {
   if (containsUnknown(news.connection)) return [];
   if (news.connection === undefined) {
-    if (process.env[ENVIRONMENT.token] || process.env[ENVIRONMENT.clientId]) return [];
-    return [
-      {
-        property: "connection",
-        reason: `no Exchange Online connection: give connection.token or connection.app, or set ${ENVIRONMENT.token} (or ${ENVIRONMENT.clientId} with ${ENVIRONMENT.certificateFile} and ${ENVIRONMENT.privateKeyFile}) for pulumi`,
-      },
-    ];
+    // What create, read and delete would use instead: the provider's configuration, then the environment.
+    try {
+      connectionFromEnvironment("no connection");
+      return [];
+    } catch (error) {
+      const detail = error instanceof EnvironmentError && /^\S+: cannot read/.test(error.message) ? ` (${error.message})` : "";
+      return [
+        {
+          property: "connection",
+          reason: `no Exchange Online connection: give connection.token or connection.app, or set ${ENVIRONMENT.token} (or ${ENVIRONMENT.clientId} with ${ENVIRONMENT.certificateFile} and ${ENVIRONMENT.privateKeyFile}) for pulumi, or the provider's mailflow:token${detail}`,
+        },
+      ];
+    }
   }
   const parsed = ExchangeOnlineConnectionSchema.safeParse(reveal(news.connection));
   if (parsed.success) return [];

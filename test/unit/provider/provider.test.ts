@@ -168,6 +168,10 @@ describe("check", () => {
     );
     process.env[ENVIRONMENT.token] = "from-env";
     assert.equal((await inboundConnector.check(URN, {}, without)).failures, undefined);
+    delete process.env[ENVIRONMENT.token];
+    // The provider's own configuration counts too: it is what the provider would use.
+    setProviderConfiguration({ token: "from-config" });
+    assert.equal((await inboundConnector.check(URN, {}, without)).failures, undefined);
   });
 
   it("leaves values not known until apply to the policy pack", async () => {
