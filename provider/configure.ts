@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { setProviderConfiguration } from "../components/providers/environment";
+import { type ProviderConfiguration, setProviderConfiguration } from "../components/providers/environment";
 import { reveal } from "./secrets";
 
 /**
@@ -16,23 +16,49 @@ interface ConfigureRequest {
 }
 
 const KEYS = ["endpoint", "token", "clientId", "certificatePem", "privateKeyPem", "onPremisesShell"] as const;
+/** Keys the engine itself adds to a provider's inputs. */
+const ENGINE_KEYS = new Set(["version", "pluginDownloadURL", "pluginChecksums", "parameterization"]);
+const SHELL_EXAMPLE = '["pwsh","-NoProfile","-NonInteractive","-Command","-"]';
 
-/** The configuration from a Configure request: its `args`, else the `mailflow:config:<key>` variables. */
-export function configurationFrom(request: ConfigureRequest): Record<string, unknown> {
+/**
+ * The configuration from a Configure request: its `args`, else the `mailflow:config:<key>`
+ * variables. A key the provider does not know, or a value it cannot use, is a problem named with
+ * the key, never dropped: the provider reports it at every check and refuses to use the rest.
+ */
+export function configurationFrom(request: ConfigureRequest): { values: ProviderConfiguration; problems: string[] } {
   const args = reveal<Record<string, unknown>>(request.getArgs()?.toJavaScript() ?? {});
   const variables = new Map<string, string>(request.getVariablesMap().entries());
-  const values: Record<string, unknown> = {};
-  for (const key of KEYS) {
-    const raw = args[key] ?? variables.get(`mailflow:config:${key}`) ?? variables.get(`mailflow:${key}`);
-    if (raw === undefined || raw === "") continue;
-    if (key === "onPremisesShell") {
-      const list = typeof raw === "string" ? (JSON.parse(raw) as unknown) : raw;
-      if (Array.isArray(list) && list.every((word) => typeof word === "string")) values[key] = list;
+  const given = new Map<string, unknown>();
+  for (const [key, value] of variables) given.set(key.replace(/^mailflow:(config:)?/, ""), value);
+  for (const [key, value] of Object.entries(args)) given.set(key, value);
+  const values: ProviderConfiguration = {};
+  const problems: string[] = [];
+  for (const [key, raw] of given) {
+    if (ENGINE_KEYS.has(key)) continue;
+    if (!(KEYS as readonly string[]).includes(key)) {
+      problems.push(
+        `mailflow:${key} is not a setting of the mailflow provider; its settings are: ${KEYS.map((k) => `mailflow:${k}`).join(", ")}.`,
+      );
       continue;
     }
-    values[key] = String(raw);
+    if (raw === undefined || raw === "") continue;
+    if (key === "onPremisesShell") {
+      let list: unknown = raw;
+      if (typeof raw === "string") {
+        try {
+          list = JSON.parse(raw);
+        } catch {
+          list = undefined;
+        }
+      }
+      if (Array.isArray(list) && list.length > 0 && list.every((word) => typeof word === "string" && word !== ""))
+        values.onPremisesShell = list as string[];
+      else problems.push(`mailflow:onPremisesShell is not a list of words; give a JSON list such as ${SHELL_EXAMPLE}.`);
+      continue;
+    }
+    values[key as Exclude<(typeof KEYS)[number], "onPremisesShell">] = String(raw);
   }
-  return values;
+  return { values, problems };
 }
 
 /** Installs the hook; call before `main`. */
@@ -46,7 +72,8 @@ export function captureConfiguration(): void {
     const configure = implementation.configure;
     if (typeof configure === "function") {
       implementation.configure = function (this: unknown, call: { request: ConfigureRequest }, callback: unknown) {
-        setProviderConfiguration(configurationFrom(call.request));
+        const { values, problems } = configurationFrom(call.request);
+        setProviderConfiguration(values, problems);
         return configure.call(this, call, callback);
       };
     }

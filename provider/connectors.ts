@@ -1,7 +1,7 @@
 import type * as provider from "@pulumi/pulumi/provider";
 import { z } from "zod";
 import { ExchangeOnlineConnectionSchema } from "../components/providers/connection";
-import { connectionFromEnvironment, ENVIRONMENT, EnvironmentError } from "../components/providers/environment";
+import { configurationProblems, connectionFromEnvironment, ENVIRONMENT, EnvironmentError } from "../components/providers/environment";
 import * as inbound from "../components/providers/inbound-connector-impl";
 import * as send from "../components/providers/send-connector-impl";
 import { InboundConnectorSchema } from "../policy/src/engine/model";
@@ -97,8 +97,14 @@ function checkInputs(schema: z.ZodObject, urn: string, news: Record<string, unkn
   return { inputs: withDefaults };
 }
 
+/** What the provider's configuration holds that it cannot use, named at every check (it is not read). */
+function configurationFailures(): provider.CheckFailure[] {
+  return configurationProblems().map((reason) => ({ property: reason.split(" ")[0] as string, reason }));
+}
+
 function connectionFailures(news: Record<string, unknown>): provider.CheckFailure[] {
-  if (containsUnknown(news.connection)) return [];
+  // A configuration with problems is named by configurationFailures; not a second time here.
+  if (containsUnknown(news.connection) || configurationProblems().length > 0) return [];
   if (news.connection === undefined) {
     // What create, read and delete would use instead: the provider's configuration, then the environment.
     try {
@@ -139,7 +145,7 @@ function handler(
   return {
     async check(urn, _olds, news) {
       const result = checkInputs(schema, urn, news);
-      const failures = [...(result.failures ?? []), ...extraFailures(news)];
+      const failures = [...(result.failures ?? []), ...configurationFailures(), ...extraFailures(news)];
       return failures.length > 0 ? { inputs: result.inputs, failures } : result;
     },
     diff: (id, olds, news) => impl.diff(id, reveal(olds), reveal(news)),

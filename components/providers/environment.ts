@@ -19,10 +19,23 @@ export interface ProviderConfiguration {
 }
 
 let configuration: ProviderConfiguration = {};
+let problems: readonly string[] = [];
 
-/** Set by the provider plugin when the engine configures it. */
-export function setProviderConfiguration(values: ProviderConfiguration): void {
+/** Set by the provider plugin when the engine configures it, with what in it could not be used. */
+export function setProviderConfiguration(values: ProviderConfiguration, found: readonly string[] = []): void {
   configuration = { ...values };
+  problems = [...found];
+}
+
+/** What the provider's configuration holds that the provider cannot use (a key it does not know, a bad value). */
+export function configurationProblems(): readonly string[] {
+  return problems;
+}
+
+/** The configuration is used only when all of it could be read. */
+function usableConfiguration(): ProviderConfiguration {
+  if (problems.length > 0) throw new EnvironmentError(`The provider's configuration cannot be used: ${problems.join(" ")}`);
+  return configuration;
 }
 export const ENVIRONMENT = {
   endpoint: "MAILFLOW_GUARD_EXO_ENDPOINT",
@@ -50,6 +63,7 @@ function readFile(variable: string, env: NodeJS.ProcessEnv): string {
 
 /** The Exchange Online connection the environment describes, or an error that names the variables to set. */
 export function connectionFromEnvironment(why: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const configuration = usableConfiguration();
   const fromConfig = configuration.endpoint ? { endpoint: configuration.endpoint } : {};
   if (configuration.token) return { ...fromConfig, token: configuration.token };
   if (configuration.clientId && configuration.certificatePem && configuration.privateKeyPem) {
@@ -77,6 +91,7 @@ export function connectionFromEnvironment(why: string, env: NodeJS.ProcessEnv = 
 
 /** The on-premises shell command: mailflow:onPremisesShell, else the environment's (a JSON array of strings, or words separated by spaces). */
 export function shellFromEnvironment(env: NodeJS.ProcessEnv = process.env): string[] {
+  const configuration = usableConfiguration();
   if (configuration.onPremisesShell && configuration.onPremisesShell.length > 0) return [...configuration.onPremisesShell];
   const value = env[ENVIRONMENT.shell]?.trim();
   if (!value) return [];

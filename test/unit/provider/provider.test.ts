@@ -271,13 +271,42 @@ describe("the provider's configuration (mailflow:token, …)", () => {
   });
 
   it("reads Configure's args, secrets revealed, and the older mailflow:config:<key> variables", () => {
-    assert.deepEqual(configurationFrom(request({ token: secret("t0k"), endpoint: "http://127.0.0.1:9" })), {
-      endpoint: "http://127.0.0.1:9",
-      token: "t0k",
+    assert.deepEqual(configurationFrom(request({ token: secret("t0k"), endpoint: "http://127.0.0.1:9", version: "0.2.0" })), {
+      values: { endpoint: "http://127.0.0.1:9", token: "t0k" },
+      problems: [],
     });
     assert.deepEqual(configurationFrom(request({}, [["mailflow:config:onPremisesShell", '["pwsh","-Command","-"]']])), {
-      onPremisesShell: ["pwsh", "-Command", "-"],
+      values: { onPremisesShell: ["pwsh", "-Command", "-"] },
+      problems: [],
     });
+  });
+
+  it("names a key it does not know and a value it cannot use, and check refuses every resource while they stand", async () => {
+    const { values, problems } = configurationFrom(request({ tokn: "t0k", onPremisesShell: "pwsh -Command -" }));
+    assert.deepEqual(values, {});
+    assert.deepEqual(problems, [
+      "mailflow:tokn is not a setting of the mailflow provider; its settings are: mailflow:endpoint, mailflow:token, mailflow:clientId, mailflow:certificatePem, mailflow:privateKeyPem, mailflow:onPremisesShell.",
+      'mailflow:onPremisesShell is not a list of words; give a JSON list such as ["pwsh","-NoProfile","-NonInteractive","-Command","-"].',
+    ]);
+    setProviderConfiguration(values, problems);
+    const checked = await inboundConnector.check(
+      URN,
+      {},
+      {
+        tenant: "contoso.onmicrosoft.com",
+        acceptedDomains: ["contoso.com"],
+        name: "Partner relay",
+        connection: secret({ token: "t" }),
+      },
+    );
+    assert.deepEqual(
+      checked.failures?.map((f) => f.property),
+      ["mailflow:tokn", "mailflow:onPremisesShell"],
+    );
+    assert.throws(
+      () => connectionFromEnvironment("imported", { [ENVIRONMENT.token]: "from-env" }),
+      /^EnvironmentError: The provider's configuration cannot be used: mailflow:tokn is not a setting/,
+    );
   });
 
   it("is what an import uses when the state holds no credentials", () => {
