@@ -33,41 +33,45 @@ const InboundInputsSchema = InboundConnectorSchema.pick({
   cloudServicesMailEnabled: true,
   addOnService: true,
   certificateThumbprint: true,
-}).extend({
-  tenant: z.string().min(1),
-  acceptedDomains: names.min(1),
-  name: z.string().min(1),
-  connectorType: z.enum(["OnPremises", "Partner"]).default("OnPremises"),
-  tlsSenderCertificateName: z.string().optional(),
-  senderIPAddresses: names.default([]),
-  senderDomains: names.default(["*"]),
-  owner: z.string().optional(),
-  adopt: z.boolean().optional(),
-  connection: z.unknown().optional(),
-  pairedSendConnector: z.unknown().optional(),
-});
+})
+  .extend({
+    tenant: z.string().min(1),
+    acceptedDomains: names.min(1),
+    name: z.string().min(1),
+    connectorType: z.enum(["OnPremises", "Partner"]).default("OnPremises"),
+    tlsSenderCertificateName: z.string().optional(),
+    senderIPAddresses: names.default([]),
+    senderDomains: names.default(["*"]),
+    owner: z.string().optional(),
+    adopt: z.boolean().optional(),
+    connection: z.unknown().optional(),
+    pairedSendConnector: z.unknown().optional(),
+  })
+  .strict();
 
 /** Inputs of mailflow:exchange:SendConnector, with New-SendConnector's defaults. */
-const SendInputsSchema = z.object({
-  name: z.string().min(1),
-  tenants: names.default([]),
-  addressSpaces: names.min(1),
-  smartHosts: names.default([]),
-  dnsRoutingEnabled: z.boolean().default(true),
-  requireTls: z.boolean().default(false),
-  tlsAuthLevel: z.enum(["EncryptionOnly", "CertificateValidation", "DomainValidation"]).optional(),
-  tlsDomain: z.string().optional(),
-  tlsCertificateName: z.string().optional(),
-  cloudServicesMailEnabled: z.boolean().default(false),
-  sourceTransportServers: names.min(1),
-  fqdn: z.string().optional(),
-  certificatePem: z.string().optional(),
-  certificateThumbprint: z.string().optional(),
-  owner: z.string().optional(),
-  adopt: z.boolean().optional(),
-  shell: names.default([]),
-  shellEnv: z.record(z.string(), z.string()).default({}),
-});
+const SendInputsSchema = z
+  .object({
+    name: z.string().min(1),
+    tenants: names.default([]),
+    addressSpaces: names.min(1),
+    smartHosts: names.default([]),
+    dnsRoutingEnabled: z.boolean().default(true),
+    requireTls: z.boolean().default(false),
+    tlsAuthLevel: z.enum(["EncryptionOnly", "CertificateValidation", "DomainValidation"]).optional(),
+    tlsDomain: z.string().optional(),
+    tlsCertificateName: z.string().optional(),
+    cloudServicesMailEnabled: z.boolean().default(false),
+    sourceTransportServers: names.min(1),
+    fqdn: z.string().optional(),
+    certificatePem: z.string().optional(),
+    certificateThumbprint: z.string().optional(),
+    owner: z.string().optional(),
+    adopt: z.boolean().optional(),
+    shell: names.default([]),
+    shellEnv: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
 
 /**
  * Validates inputs at preview; values not known yet are left to the policy pack, which refuses
@@ -83,7 +87,8 @@ function checkInputs(schema: z.ZodObject, urn: string, news: Record<string, unkn
     return {
       inputs: news,
       failures: parsed.error.issues.map((issue) => ({
-        property: issue.path.join(".") || "(inputs)",
+        // A property the resource does not have is named, never passed through unread.
+        property: issue.path.join(".") || (issue.code === "unrecognized_keys" ? issue.keys.join(", ") : "(inputs)"),
         // Never echo a value here: some inputs hold credentials.
         reason: issue.message,
       })),

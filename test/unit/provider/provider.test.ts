@@ -153,6 +153,11 @@ describe("check", () => {
     assert.equal(JSON.stringify(result.failures).includes("s3cret-value"), false);
   });
 
+  it("names a property the resource does not have instead of passing it through unread", async () => {
+    const result = await inboundConnector.check(URN, {}, { ...inputs(), requireTLS: true });
+    assert.deepEqual(result.failures, [{ property: "requireTLS", reason: 'Unrecognized key: "requireTLS"' }]);
+  });
+
   it("refuses a connector with no way to reach Exchange Online, and takes the environment's", async () => {
     delete process.env[ENVIRONMENT.token];
     delete process.env[ENVIRONMENT.clientId];
