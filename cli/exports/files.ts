@@ -29,23 +29,30 @@ export interface ExportFs {
 export const nodeFs: ExportFs = {
   stat: (path) => statSync(path),
   lstat: (path) => lstatSync(path),
-  realpath: (path) => realpathSync(path),
+  realpath: (path) => realpathSync.native(path),
   readdir: (path) => readdirSync(path),
   readFile: (path, maxBytes) => {
     // O_NONBLOCK: opening a FIFO that replaced the file after stat must not wait for a writer.
     const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
-      if (!fstatSync(fd).isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
-      const chunks: Buffer[] = [];
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
+      // Sized from fstat (+1 byte, to see a file that grew or is over the limit), not a fixed
+      // zero-filled chunk: zeroing 1 MiB per file was most of a small audit's time.
+      let buffer = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
       let total = 0;
-      const chunk = Buffer.alloc(1024 * 1024);
-      while (total <= maxBytes) {
-        const n = readSync(fd, chunk, 0, chunk.length, null);
+      for (;;) {
+        if (total === buffer.length) {
+          if (total > maxBytes) break;
+          const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+          buffer.copy(grown, 0, 0, total);
+          buffer = grown;
+        }
+        const n = readSync(fd, buffer, total, buffer.length - total, null);
         if (n === 0) break;
-        chunks.push(Buffer.from(chunk.subarray(0, n)));
         total += n;
       }
-      return Buffer.concat(chunks);
+      return buffer.subarray(0, total);
     } finally {
       closeSync(fd);
     }
@@ -101,25 +108,26 @@ function notRead(reason: string, problem: string): ReadFile {
   return { type: "notRead", reason, problem };
 }
 
-function hasKey(record: unknown, name: string): boolean {
-  if (record === null || typeof record !== "object" || Array.isArray(record)) return false;
-  const lower = name.toLowerCase();
-  return Object.keys(record).some((key) => key.toLowerCase() === lower);
+/** A record's property names, lower-cased once (Exchange's property names are case-insensitive). */
+function keysOf(record: unknown): ReadonlySet<string> {
+  if (record === null || typeof record !== "object" || Array.isArray(record)) return new Set();
+  return new Set(Object.keys(record).map((key) => key.toLowerCase()));
 }
 
 /** The cmdlet a record came from, by the properties only that cmdlet writes. */
 function kindOfRecord(record: unknown): ExportKind | undefined {
+  const keys = keysOf(record);
+  const has = (name: string) => keys.has(name);
   if (
-    hasKey(record, "RawData") ||
-    hasKey(record, "CertificateDomains") ||
-    (hasKey(record, "Thumbprint") && !hasKey(record, "ConnectorType")) ||
-    (hasKey(record, "Subject") && hasKey(record, "Issuer") && hasKey(record, "NotAfter"))
+    has("rawdata") ||
+    has("certificatedomains") ||
+    (has("thumbprint") && !has("connectortype")) ||
+    (has("subject") && has("issuer") && has("notafter"))
   )
     return "certificates";
-  if (hasKey(record, "ConnectorType") || hasKey(record, "SenderIPAddresses") || hasKey(record, "TlsSenderCertificateName"))
-    return "inboundConnectors";
-  if (hasKey(record, "AddressSpaces") || hasKey(record, "SmartHosts") || hasKey(record, "DNSRoutingEnabled")) return "sendConnectors";
-  if (hasKey(record, "DomainName") && (hasKey(record, "DomainType") || hasKey(record, "InitialDomain"))) return "acceptedDomains";
+  if (has("connectortype") || has("senderipaddresses") || has("tlssendercertificatename")) return "inboundConnectors";
+  if (has("addressspaces") || has("smarthosts") || has("dnsroutingenabled")) return "sendConnectors";
+  if (has("domainname") && (has("domaintype") || has("initialdomain"))) return "acceptedDomains";
   return undefined;
 }
 
@@ -174,6 +182,15 @@ function kindOfRecords(
     return { reason: "mixes cmdlets", detail: `mixes ${list} output; save each cmdlet's output in its own file.` };
   }
   return [...kinds][0] as ExportKind;
+}
+
+/** Whether the text has more than `limit` opening brackets, the least a deeper nesting needs (found natively, not char by char). */
+function moreBracketsThan(text: string, limit: number): boolean {
+  let count = 0;
+  for (const bracket of ["{", "["]) {
+    for (let at = text.indexOf(bracket); at !== -1; at = text.indexOf(bracket, at + 1)) if (++count > limit) return true;
+  }
+  return false;
 }
 
 /** Text nesting depth of JSON, counted without parsing (strings skipped), so a deep file is refused before it is built. */
@@ -244,7 +261,8 @@ export function readExportFile(path: string, shown: string, fs: ExportFs): ReadF
       `${shown}: is neither JSON (ConvertTo-Json) nor Export-Clixml XML; the audit reads ${RECOGNIZED} saved either way`,
     );
   }
-  const nesting = jsonNesting(text);
+  // Counting the depth walks every character; only a text with enough brackets can be too deep.
+  const nesting = moreBracketsThan(text, LIMITS.maxNesting) ? jsonNesting(text) : 0;
   if (nesting > LIMITS.maxNesting) {
     return notRead(
       "nested too deeply",
