@@ -52,6 +52,15 @@ describe("a bad credential creates nothing on either side", () => {
     assert.match(refused.output, /Nothing was created on-premises or in Exchange Online\./);
     assert.doesNotMatch(refused.output, /a-wrong-token/);
     assert.doesNotMatch(refused.output, /^\s+at .+:\d+:\d+\)?$/m, "no stack trace");
+    // Issue 18: a failed up printed 14–28 lines of the SDK's gRPC trace, and the failure many times.
+    assert.doesNotMatch(refused.output, /grpc|failed to deliver log message/i, "no gRPC trace");
+    // Once among the diagnostics (the CLI also shows it on the resource's progress line).
+    const diagnostics = refused.output.slice(refused.output.indexOf("Diagnostics:"));
+    assert.equal(
+      diagnostics.split('TenantConnectorPair "hybrid-contoso": Exchange Online was checked before anything is created').length - 1,
+      1,
+      `the failure once:\n${refused.output}`,
+    );
     assert.deepEqual(sendConnectors(), [], "no Send Connector on-premises");
     assert.deepEqual(inboundConnectors(), [], "no inbound connector in Exchange Online");
 

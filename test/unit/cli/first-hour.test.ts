@@ -4,8 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { execFileSync } from "node:child_process";
 import { type CliIo, run } from "../../../cli/main";
-import { AUDIT_USAGE } from "../../../cli/usage";
+import { AUDIT_USAGE, MAIN_USAGE } from "../../../cli/usage";
+import { makeCertificatePem } from "../../support/certs";
 
 // The mistakes a new user makes in the first hour (issue 18): each one line naming the input and the fix.
 const ROOT = join(__dirname, "..", "..", "..", "..");
@@ -21,6 +23,20 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}, cwd = FIXTURES) 
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), "mfg-first-hour-"));
+
+/** A live audit with app-only sign-in from these two files. */
+const appOnly = (certificateFile: string, privateKeyFile: string) =>
+  cli([
+    "audit",
+    "--live",
+    "contoso.onmicrosoft.com",
+    "--client-id",
+    "00000000-0000-0000-0000-000000000001",
+    "--certificate-file",
+    certificateFile,
+    "--private-key-file",
+    privateKeyFile,
+  ]);
 
 describe("first hour: flags and help", () => {
   it("answers a mistyped option with the option it resembles, quotes balanced", async () => {
@@ -115,17 +131,7 @@ describe("first hour: secrets and keys", () => {
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
     const key = join(dir, "app.key");
     writeFileSync(key, privateKey.export({ type: "pkcs8", format: "pem" }));
-    const { code, stderr } = await cli([
-      "audit",
-      "--live",
-      "contoso.onmicrosoft.com",
-      "--client-id",
-      "00000000-0000-0000-0000-000000000001",
-      "--certificate-file",
-      key,
-      "--private-key-file",
-      key,
-    ]);
+    const { code, stderr } = await appOnly(key, key);
     assert.equal(code, 2);
     assert.equal(
       stderr,
@@ -134,7 +140,38 @@ describe("first hour: secrets and keys", () => {
   });
 });
 
+describe("first hour: the app's key files", () => {
+  it("a certificate given to --private-key-file names the flag and says it holds no private key", async () => {
+    const dir = tmp();
+    const certificate = join(dir, "app.crt");
+    writeFileSync(certificate, makeCertificatePem({ dnsNames: ["app.contoso.com"] }));
+    const { code, stderr } = await appOnly(certificate, certificate);
+    assert.equal(code, 2);
+    assert.equal(
+      stderr,
+      `mailflow-guard: error: --private-key-file ${certificate}: holds no private key (-----BEGIN PRIVATE KEY-----). Give the app's private key in PEM form\nSee "mailflow-guard audit --help".\n`,
+    );
+  });
+});
+
 describe("first hour: the package's commands", () => {
+  it("the main help says how to reach a command's own help", async () => {
+    const { code, stdout } = await cli(["--help"]);
+    assert.equal(code, 0);
+    assert.equal(stdout, `${MAIN_USAGE}\n`);
+    assert.match(
+      MAIN_USAGE,
+      /^Run "mailflow-guard <command> --help" \(or "mailflow-guard help <command>"\) for the options of a command\.$/m,
+    );
+  });
+
+  it("mailflow-guard-local-exo --help names the command (not main.js) and says it is a stand-in", () => {
+    const out = execFileSync(process.execPath, [join(ROOT, "dist", "local-exchange-online", "main.js"), "--help"], { encoding: "utf8" });
+    assert.match(out, /^Usage: mailflow-guard-local-exo \[--port <n>\]/);
+    assert.doesNotMatch(out, /main\.js/);
+    assert.match(out, /^Local Exchange Online: .*stand-in/m);
+  });
+
   it("every bin of package.json is built executable (npx in a clone)", () => {
     const { bin } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string> };
     for (const [name, file] of Object.entries(bin)) {
