@@ -205,6 +205,13 @@ export function parseArgs<T extends z.ZodType>(
 }
 
 /**
+ * Said under a refusal: the component ran the pack's rules itself and registered nothing, so a
+ * policy pack in the same preview saw none of these connectors and shows ✅ (issue 18).
+ */
+export const NOT_REGISTERED =
+  "The component checked these connectors with the policy pack's rules before registering them, so a policy pack in this preview did not see them: its ✅ does not cover them.";
+
+/**
  * The components' fail-fast check: the resources they are about to create, read by the same
  * normalizer and rules as the policy pack. Mandatory findings stop the program before anything
  * is created.
@@ -218,7 +225,7 @@ export function checkBeforeCreate(resources: PulumiResourceLike[], component: st
   const blocking = findings.filter((finding) => finding.severity === "mandatory");
   if (blocking.length > 0) {
     throw argumentError(
-      `${component} "${name}" would create a configuration that breaks tenant attribution; nothing was created:\n${blocking.map((f) => `- [${f.ruleId}] ${describe(f)}`).join("\n")}`,
+      `${component} "${name}" would create a configuration that breaks tenant attribution; nothing was created:\n${blocking.map((f) => `- [${f.ruleId}] ${describe(f)}`).join("\n")}\n${NOT_REGISTERED}`,
       parent,
     );
   }

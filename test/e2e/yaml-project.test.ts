@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { blockedExitCode, policyLine, policyPackAt, policySection, ROOT, Workspace } from "./harness";
+import { NOT_REGISTERED } from "../../components/args";
+import { blockedExitCode, packRan, policyLine, policyPackAt, policySection, ROOT, Workspace } from "./harness";
 import { installPolicyPack, invokeCmdlet, npm, packTarballs, PLUGIN_REFERENCE, type StandIn, startStandIn } from "../support/packed";
 
 /**
@@ -135,10 +136,13 @@ describe("Pulumi YAML: the packed package in a fresh project outside the checkou
       join(project, "Pulumi.yaml"),
       program(CLEAN).replace("certificateName: relay.fabrikam.com", "certificateName: relay.fabrikam.net"),
     );
-    const refused = await run(["preview"]);
+    const refused = await gated(["preview"]);
     assert.notEqual(refused.code, 0, refused.output);
     assert.match(refused.output, /TenantConnectorPair "fabrikam"/, refused.output);
     assert.match(refused.output, /relay\.fabrikam\.net/, refused.output);
+    // Issue 18: the pack never saw the refused connectors and shows ✅; the refusal says so.
+    assert.match(refused.output, packRan(true), refused.output);
+    assert.ok(refused.output.includes(NOT_REGISTERED), refused.output);
     assert.doesNotMatch(refused.output, /\n\s+at .*\.js:\d+/, "a stack trace reached the user");
     writeFileSync(join(project, "Pulumi.yaml"), program(CLEAN));
   });

@@ -132,6 +132,10 @@ describe("TenantConnectorPair", () => {
         ) &&
         error.message.includes(
           `'TlsSenderCertificateName' "relay.contoso.com" is not an accepted domain of tenant "contoso.onmicrosoft.com"`,
+        ) &&
+        // Issue 18: the preview showed the pack's "Policies: ✅" beside this refusal.
+        error.message.endsWith(
+          "\nThe component checked these connectors with the policy pack's rules before registering them, so a policy pack in this preview did not see them: its ✅ does not cover them.",
         ),
     );
     assert.deepEqual(customTypes(), []);
