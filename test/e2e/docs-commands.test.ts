@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -32,6 +32,22 @@ function freshTerminal(): NodeJS.ProcessEnv {
     .filter((dir) => !(cache && dir.startsWith(cache)))
     .join(delimiter);
   return { ...env, TMPDIR: scratch, NO_COLOR: "1" };
+}
+
+/**
+ * Issue 18: the preview ran the clone's pack (and said only "local: …/scripts/policy-pack-adapter"),
+ * and pulumi-env.sh put the user's stack state inside the clone. The session's gate is the pack
+ * installed in the user's folder, and its stack lives there.
+ */
+function ownProjectStayedOutside(output: string): void {
+  // The CLI shortens the path of a local pack (/tmp/.../mailflow-guard-policy/run-pack).
+  assert.match(output, /✅ mailflow-guard@v[\d.]+ \(local: [^)]*\/mailflow-guard-policy\/run-pack\)/, tail(output));
+  assert.doesNotMatch(output, /policy-pack-adapter/);
+  const stacks = readdirSync(scratch).filter((dir) =>
+    existsSync(join(scratch, dir, ".pulumi-state", ".pulumi", "stacks", "my-mail-flow", "dev.json")),
+  );
+  assert.equal(stacks.length, 1, `the stack's state is not in the session's own folder (${readdirSync(scratch).join(", ")})`);
+  assert.ok(!existsSync(join(ROOT, ".pulumi-state", ".pulumi", "stacks", "my-mail-flow")), "the user's stack state is in the clone");
 }
 
 function runScript(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -89,6 +105,7 @@ describe("the commands in README.md and docs/", () => {
     it(`follows the session "${name}" (${steps.map(where).join(", ")}) from a new terminal`, async () => {
       const { code, output } = await runScript(sessionScript(steps), freshTerminal());
       assert.equal(code, 0, `session "${name}" exited ${code}:\n${tail(output)}`);
+      if (name === "own-project") ownProjectStayedOutside(output);
     });
   }
 });
