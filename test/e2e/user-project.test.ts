@@ -208,6 +208,18 @@ describe("as a user: the packed packages in a fresh project outside the checkout
       cwd: project,
       env: workspace.env,
     });
+    // Issue 18: any failed up printed 14–28 lines of gRPC trace. Declared without the import, the
+    // connector's create is refused by the provider: its one line, once, and no trace.
+    await workspace.mustRun(["config", "--stack", "dev", "set", "declareLegacy", "true"], project);
+    const refused = await run(["up", "--yes", "--skip-preview"]);
+    assert.notEqual(refused.code, 0, refused.output);
+    const diagnostics = refused.output.slice(refused.output.indexOf("Diagnostics:"));
+    const refusal = 'Send connector "Legacy outbound" already exists on-premises and is not managed by ';
+    assert.equal(diagnostics.split(refusal).length - 1, 1, refused.output);
+    assert.doesNotMatch(refused.output, /grpc|failed to deliver log message/i, "no gRPC trace");
+    assert.doesNotMatch(refused.output, /^\s+at .+:\d+:\d+\)?$/m, "no stack trace");
+    await workspace.mustRun(["config", "--stack", "dev", "rm", "declareLegacy"], project);
+
     // The engine hands an import the ID only: the shell comes from the provider's configuration (set in before()).
     const imported = await run([
       "import",
