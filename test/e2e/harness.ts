@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -190,4 +191,24 @@ export function packRan(passed: boolean): RegExp {
 export function policySection(output: string): string {
   const start = output.search(/Policy Violations:|Policies:/);
   return start >= 0 ? output.slice(start) : "";
+}
+
+/** The `Diagnostics:` part of the CLI's output ("" when there is none, so a count there is 0). */
+export function diagnosticsSection(output: string): string {
+  const start = output.indexOf("Diagnostics:");
+  return start >= 0 ? output.slice(start) : "";
+}
+
+/** How many times `text` appears among the diagnostics. */
+export function countInDiagnostics(output: string, text: string): number {
+  return diagnosticsSection(output).split(text).length - 1;
+}
+
+/**
+ * A failure a person reads (issue 18): no stack frame, and none of the SDK's gRPC trace, which a
+ * failed up printed in 14–28 lines.
+ */
+export function assertNoTrace(output: string): void {
+  assert.doesNotMatch(output, /^\s+at .+:\d+:\d+\)?$/m, "no stack trace");
+  assert.doesNotMatch(output, /grpc|failed to deliver log message/i, "no gRPC trace");
 }
