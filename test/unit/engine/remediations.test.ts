@@ -233,12 +233,12 @@ const WORDED_FIXES: readonly [RegExp, (fixture: InventoryFixture, finding: Findi
   [
     /^Declare each tenant once \(remove the duplicate entr(?:y|ies) ?([^)]*)\)/,
     (fixture, finding) => {
+      // The duplicates are the later entries of that name.
       for (const ref of finding.related ?? []) {
         const list = ref.kind === "sendConnector" ? fixture.sendConnectors : fixture.inboundConnectors;
-        const at = list.findIndex(
-          (c) => c.ref === undefined || (c.ref.name === ref.name && c !== list.find((d) => d.ref?.name === ref.name)),
-        );
-        list.splice(at >= 0 ? at : list.findLastIndex((c) => c.ref?.name === ref.name), 1);
+        const at = list.findLastIndex((c) => c.ref?.name === ref.name);
+        assert.ok(at > 0, `no duplicate entry "${ref.name}" to remove`);
+        list.splice(at, 1);
       }
     },
   ],
